@@ -1,0 +1,2 @@
+# The service's own protos, relative to proto/. Listed explicitly.
+set(SUPPLIERS_PROTOS)

@@ -1,0 +1,189 @@
+// Owns the suppliers-server command line: `serve` (default) and `migrate`,
+// their flags, signal handling and exit codes.
+//
+// Exit codes: 0 clean shutdown or migration done; 1 runtime failure
+// (database unreachable for migrate, cannot bind, migration refused);
+// 2 usage or configuration error.
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "pqxx/pqxx"
+#include "server/config.h"
+#include "server/log.h"
+#include "server/migrations.h"
+#include "server/server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "HOST:PORT the gRPC server listens on");
+ABSL_FLAG(std::string, database, "",
+          "libpq conninfo or postgresql:// URI; overrides DATABASE_URL, the "
+          "PG* variables and --config");
+ABSL_FLAG(std::string, config, "",
+          "database.ini-style file with a [postgresql] section (keys host, "
+          "port, database, user, password); lowest precedence");
+ABSL_FLAG(std::string, config_section, "postgresql",
+          "section of --config to read");
+ABSL_FLAG(int, pool_max_size, 8, "most open database connections");
+ABSL_FLAG(int, pool_min_idle, 1,
+          "idle connections kept open in the background");
+ABSL_FLAG(int, pool_max_waiters, 64,
+          "most calls waiting for a connection before RESOURCE_EXHAUSTED");
+ABSL_FLAG(absl::Duration, pool_acquire_timeout, absl::Seconds(2),
+          "longest wait for a free connection before RESOURCE_EXHAUSTED");
+ABSL_FLAG(absl::Duration, pool_max_lifetime, absl::Minutes(30),
+          "connections older than this are replaced");
+ABSL_FLAG(int, workers, 0,
+          "threads running database work (0: the pool max size)");
+ABSL_FLAG(int, queue_capacity, 256,
+          "calls queued for a worker before RESOURCE_EXHAUSTED");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "on SIGTERM/SIGINT, how long in-flight calls may finish");
+ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
+          "how often the database health probe runs");
+ABSL_FLAG(std::string, migrations_dir, "",
+          "migrate: read *.sql from this directory instead of the files "
+          "embedded in the binary");
+
+namespace suppliers {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+absl::StatusOr<DatabaseSettings> ResolveSettingsFromFlags() {
+  DatabaseSettingsSources sources;
+  if (!absl::GetFlag(FLAGS_database).empty()) {
+    sources.flag_database = absl::GetFlag(FLAGS_database);
+  }
+  if (!absl::GetFlag(FLAGS_config).empty()) {
+    sources.config_file = absl::GetFlag(FLAGS_config);
+  }
+  sources.config_section = absl::GetFlag(FLAGS_config_section);
+  return ResolveDatabaseSettings(sources);
+}
+
+int RunMigrate(const DatabaseSettings& settings) {
+  std::vector<MigrationFile> files = EmbeddedMigrationFiles();
+  if (!absl::GetFlag(FLAGS_migrations_dir).empty()) {
+    auto read = ReadMigrationDirectory(absl::GetFlag(FLAGS_migrations_dir));
+    if (!read.ok()) {
+      Log(LogLevel::kError, "cannot read migrations",
+          {{"error", read.status().ToString()}});
+      return kExitUsage;
+    }
+    files = *std::move(read);
+  }
+  try {
+    pqxx::connection connection(settings.ConnInfo());
+    absl::StatusOr<MigrationReport> report = ApplyMigrations(connection, files);
+    if (!report.ok()) {
+      Log(LogLevel::kError, "migration refused",
+          {{"error", report.status().ToString()}});
+      return kExitFailure;
+    }
+    Log(LogLevel::kInfo,
+        report->applied.empty() ? "schema up to date, nothing applied"
+                                : "migrations applied",
+        {{"applied", absl::StrJoin(report->applied, ",")},
+         {"applied_count", static_cast<int>(report->applied.size())},
+         {"already_applied", report->already_applied},
+         {"database", settings.Redacted()}});
+    return kExitOk;
+  } catch (const std::exception& e) {
+    Log(LogLevel::kError, "cannot connect to the database",
+        {{"error", e.what()}, {"database", settings.Redacted()}});
+    return kExitFailure;
+  }
+}
+
+int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
+  ServerOptions options;
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.pool.conninfo = settings.ConnInfo();
+  options.pool.max_size = absl::GetFlag(FLAGS_pool_max_size);
+  options.pool.min_idle = absl::GetFlag(FLAGS_pool_min_idle);
+  options.pool.max_waiters = absl::GetFlag(FLAGS_pool_max_waiters);
+  options.pool.acquire_timeout = absl::GetFlag(FLAGS_pool_acquire_timeout);
+  options.pool.max_lifetime = absl::GetFlag(FLAGS_pool_max_lifetime);
+  options.database_description = settings.Redacted();
+  options.worker_threads = absl::GetFlag(FLAGS_workers);
+  options.work_queue_capacity = absl::GetFlag(FLAGS_queue_capacity);
+  options.health_interval = absl::GetFlag(FLAGS_health_interval);
+
+  auto server = SuppliersServer::Start(options);
+  if (!server.ok()) {
+    Log(LogLevel::kError, "cannot start the server",
+        {{"error", server.status().ToString()}});
+    return server.status().code() == absl::StatusCode::kInvalidArgument
+               ? kExitUsage
+               : kExitFailure;
+  }
+  const ServerOptions& started = (*server)->options();
+  Log(LogLevel::kInfo, "suppliers-server listening",
+      {{"address", absl::StrCat(options.listen_address.substr(
+                                    0, options.listen_address.rfind(':')),
+                                ":", (*server)->port())},
+       {"pool_max_size", started.pool.max_size},
+       {"pool_min_idle", started.pool.min_idle},
+       {"workers", started.worker_threads},
+       {"database", started.database_description}});
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  Log(LogLevel::kInfo, "shutting down",
+      {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
+       {"grace_seconds", absl::ToDoubleSeconds(grace)}});
+  (*server)->Shutdown(grace);
+  (*server)->Wait();
+  Log(LogLevel::kInfo, "stopped");
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace suppliers
+
+int main(int argc, char** argv) {
+  using namespace suppliers;
+  // Block the shutdown signals before any thread starts, so every thread
+  // inherits the mask and only sigwait() in main sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::SetProgramUsageMessage(
+      "suppliers gRPC data service.\n"
+      "  suppliers-server [serve] --listen HOST:PORT --database CONNINFO\n"
+      "  suppliers-server migrate --database CONNINFO\n"
+      "Connection settings, highest precedence first: --database, "
+      "DATABASE_URL, PG* variables, --config FILE.\n"
+      "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.");
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::string command = positional.size() > 1 ? positional[1] : "serve";
+  if (positional.size() > 2 || (command != "serve" && command != "migrate")) {
+    std::fprintf(stderr,
+                 "usage: suppliers-server [serve|migrate] [flags]; see "
+                 "--help\n");
+    return kExitUsage;
+  }
+  absl::StatusOr<DatabaseSettings> settings = ResolveSettingsFromFlags();
+  if (!settings.ok()) {
+    Log(LogLevel::kError, "invalid database configuration",
+        {{"error", settings.status().ToString()}});
+    return kExitUsage;
+  }
+  if (command == "migrate") return RunMigrate(*settings);
+  return RunServe(*settings, signals);
+}

@@ -1,0 +1,97 @@
+// Owns the assembly of the gRPC server: services, health, reflection, the
+// connection pool and the worker queue, and their orderly shutdown.
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpc/health/v1/health.pb.h"
+#include "server/health_monitor.h"
+#include "server/log.h"
+#include "server/work_queue.h"
+
+namespace suppliers {
+
+SuppliersServer::SuppliersServer(ServerOptions options)
+    : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
+    ServerOptions options) {
+  if (options.pool.max_size < 1) {
+    return absl::InvalidArgumentError("pool max size must be at least 1");
+  }
+  if (options.pool.min_idle < 0 ||
+      options.pool.min_idle > options.pool.max_size) {
+    return absl::InvalidArgumentError(
+        "pool min idle must be between 0 and the pool max size");
+  }
+  if (options.worker_threads <= 0) {
+    options.worker_threads = options.pool.max_size;
+  }
+  if (options.work_queue_capacity < 1) {
+    return absl::InvalidArgumentError("work queue capacity must be at least 1");
+  }
+  std::unique_ptr<SuppliersServer> self(
+      new SuppliersServer(std::move(options)));
+  const ServerOptions& opts = self->options_;
+  self->pool_ = std::make_unique<ConnectionPool>(opts.pool);
+  self->work_queue_ = std::make_unique<WorkQueue>(opts.worker_threads,
+                                                  opts.work_queue_capacity);
+
+  // The health service's descriptors must be in the generated pool for
+  // reflection to describe it; referencing them links them in.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, which would let a second server bind
+  // the same port and silently split the traffic; a taken port must fail.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddListeningPort(opts.listen_address,
+                           grpc::InsecureServerCredentials(), &self->port_);
+  self->server_ = builder.BuildAndStart();
+  if (self->server_ == nullptr || self->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", opts.listen_address,
+                     " (address in use or not valid)"));
+  }
+  grpc::HealthCheckServiceInterface* health =
+      self->server_->GetHealthCheckService();
+  // NOT_SERVING until the first probe has reached the database.
+  health->SetServingStatus(false);
+  self->health_monitor_ = std::make_unique<HealthMonitor>(
+      opts.pool.conninfo, opts.health_interval,
+      [health](bool reachable) { health->SetServingStatus(reachable); });
+  return self;
+}
+
+SuppliersServer::~SuppliersServer() { Shutdown(absl::ZeroDuration()); }
+
+void SuppliersServer::Shutdown(absl::Duration grace) {
+  {
+    absl::MutexLock lock(&shutdown_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
+  if (server_ != nullptr) {
+    // Stop the monitor first so it cannot flip health back to SERVING; the
+    // health service's own Shutdown then reports NOT_SERVING to watchers.
+    health_monitor_.reset();
+    server_->GetHealthCheckService()->Shutdown();
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  }
+  if (work_queue_ != nullptr) work_queue_->Stop();
+}
+
+void SuppliersServer::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+}  // namespace suppliers

@@ -1,0 +1,80 @@
+// Owns the assembly of the gRPC server: services, health, reflection, the
+// connection pool and the worker queue, and their orderly shutdown.
+#ifndef SUPPLIERS_SERVER_SERVER_H_
+#define SUPPLIERS_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/pool.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace suppliers {
+
+class HealthMonitor;
+class WorkQueue;
+
+struct ServerOptions {
+  // HOST:PORT; port 0 picks a free port (see SuppliersServer::port()).
+  std::string listen_address = "127.0.0.1:50051";
+  // Connection pool settings; pool.conninfo holds the password.
+  PoolOptions pool;
+  // Redacted connection description for logs.
+  std::string database_description;
+  // Threads running database work; 0 means pool.max_size.
+  int worker_threads = 0;
+  // Calls that may wait for a worker before RESOURCE_EXHAUSTED.
+  int work_queue_capacity = 256;
+  // How often the health probe asks the database.
+  absl::Duration health_interval = absl::Seconds(1);
+};
+
+// A running server. Thread-safe: Shutdown() may be called from any thread,
+// once; Wait() from any thread.
+class SuppliersServer {
+ public:
+  // Builds and starts the server; INVALID_ARGUMENT for bad options,
+  // UNAVAILABLE when the address cannot be bound. The database need not be
+  // up: health reports NOT_SERVING until it is.
+  static absl::StatusOr<std::unique_ptr<SuppliersServer>> Start(
+      ServerOptions options);
+
+  SuppliersServer(const SuppliersServer&) = delete;
+  SuppliersServer& operator=(const SuppliersServer&) = delete;
+  ~SuppliersServer();  // shuts down with no grace if still running
+
+  // The bound port (useful with port 0).
+  int port() const { return port_; }
+  const ServerOptions& options() const { return options_; }
+  ConnectionPool& pool() { return *pool_; }
+
+  // Stops accepting calls, reports NOT_SERVING, lets in-flight calls finish
+  // until `grace` has passed and cancels the rest, then drains the worker
+  // queue. Idempotent.
+  void Shutdown(absl::Duration grace);
+  // Blocks until the server has shut down.
+  void Wait();
+
+ private:
+  explicit SuppliersServer(ServerOptions options);
+
+  ServerOptions options_;
+  int port_ = 0;
+  std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<WorkQueue> work_queue_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HealthMonitor> health_monitor_;
+  absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+};
+
+}  // namespace suppliers
+
+#endif  // SUPPLIERS_SERVER_SERVER_H_

@@ -1,0 +1,7 @@
+# Schema migrations, applied in this order by `suppliers-server migrate` and
+# embedded into the server binary. Append new files; never edit applied ones
+# (the runner refuses a changed checksum).
+set(SUPPLIERS_MIGRATIONS
+  0001_create_tables.sql
+  0002_get_parts_by_vendor.sql
+  0003_add_new_part.sql)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the build, the tests and the local database need, and nothing
+# that is already there. Idempotent; safe to re-run after a failed run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake ninja-build pkg-config clang-format clang-tidy
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libpqxx-dev libpq-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev grpc-proto postgresql-15 postgresql-contrib
+  golang-github-grpc-ecosystem-grpc-gateway-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}"
+  # Debian starts a cluster of its own on 5432; we run ours on our own port
+  # and never touch it.
+fi
+
+# buf (lint, curl through reflection) comes from the npm registry, pinned by
+# tools/package-lock.json.
+if [ ! -x tools/node_modules/.bin/buf ]; then
+  echo "install-deps: installing buf from npm (tools/package-lock.json)"
+  (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+fi

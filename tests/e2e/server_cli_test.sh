@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# End to end: the suppliers-server binary's migrate command, startup, health
+# through a real gRPC client (buf curl), reflection, SIGTERM, exit codes.
+# Usage: server_cli_test.sh REPO BUILD_DIR
+set -euo pipefail
+REPO=$1
+BUILD=$2
+SERVER=$BUILD/server/suppliers-server
+BUF=$REPO/tools/node_modules/.bin/buf
+# shellcheck source=lib.sh
+source "$REPO/tests/e2e/lib.sh"
+work=$(mktemp -d)
+CLEANUP+=("rm -rf $work")
+
+start_throwaway_postgres
+secret="s3cr3t-pw-$$"
+# Trust auth accepts any password; it is here to prove it is never logged.
+db="$CONNINFO password=$secret"
+
+# Configuration errors exit 2 and name the file and the section.
+set +e
+"$SERVER" migrate --config "$work/missing.ini" 2>"$work/err"
+code=$?
+set -e
+check "missing config file exits 2" test "$code" -eq 2
+check "error names the file and the section" grep -q "missing.ini.*\[postgresql\]" "$work/err"
+printf '[other]\nhost=x\n' >"$work/database.ini"
+set +e
+"$SERVER" migrate --config "$work/database.ini" 2>"$work/err"
+code=$?
+set -e
+check "missing section exits 2" test "$code" -eq 2
+check "error names the section and the file" grep -q "\[postgresql\].*database.ini" "$work/err"
+
+# The tutorial's database.ini format works, and migrate is idempotent.
+printf '[postgresql]\nhost=127.0.0.1\nport=%s\ndatabase=suppliers\nuser=postgres\npassword=%s\n' \
+  "$PG_PORT" "$secret" >"$work/database.ini"
+"$SERVER" migrate --config "$work/database.ini" 2>"$work/migrate1.log"
+check "first migrate applies three files" grep -q '"applied_count":3' "$work/migrate1.log"
+"$SERVER" migrate --database "$db" 2>"$work/migrate2.log"
+check "second migrate is a no-op" grep -q '"msg":"schema up to date, nothing applied".*"applied_count":0' "$work/migrate2.log"
+psql_() { runuser -u postgres -- psql -X -h 127.0.0.1 -p "$PG_PORT" -U postgres -d suppliers "$@"; }
+[ "$(id -u)" -eq 0 ] || psql_() { psql -X -h 127.0.0.1 -p "$PG_PORT" -U postgres -d suppliers "$@"; }
+psql_ -c '\d' >"$work/d.txt"
+for t in vendors parts part_drawings vendor_parts; do
+  check "\\d lists $t" grep -qE "\| $t +\| table" "$work/d.txt"
+done
+psql_ -c '\df' >"$work/df.txt"
+check "\\df lists get_parts_by_vendor as a function" grep -qE "get_parts_by_vendor.*\| func" "$work/df.txt"
+check "\\df lists add_new_part as a procedure" grep -qE "add_new_part.*\| proc" "$work/df.txt"
+
+# Serve: startup line, reflection, health following the database.
+port=$(free_port)
+"$SERVER" --listen "127.0.0.1:$port" --database "$db" --health_interval 200ms \
+  2>"$work/server.log" &
+server=$!
+CLEANUP+=("kill -KILL $server")
+eventually 10 grep -q '"msg":"suppliers-server listening"' "$work/server.log" ||
+  fail "no startup line: $(cat "$work/server.log")"
+check "startup line has address and pool size" \
+  grep -q "\"address\":\"127.0.0.1:$port\",\"pool_max_size\":8" "$work/server.log"
+curl_() { "$BUF" curl --protocol grpc --http2-prior-knowledge "$@"; }
+curl_ --list-services "http://127.0.0.1:$port" >"$work/services.txt"
+check "reflection lists the health service" grep -qx "grpc.health.v1.Health" "$work/services.txt"
+check "reflection lists the reflection service" grep -qx "grpc.reflection.v1alpha.ServerReflection" "$work/services.txt"
+curl_ --list-methods "http://127.0.0.1:$port" >"$work/methods.txt"
+check "reflection describes Health/Check" grep -qx "grpc.health.v1.Health/Check" "$work/methods.txt"
+health() { curl_ -d '{}' "http://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null | tr -d ' \n'; }
+check "health SERVING" eventually 10 bash -c "[ \"\$($(declare -f curl_ health); BUF=$BUF port=$port; health)\" = '{\"status\":\"SERVING\"}' ]"
+
+PG_ROOT=$PG_ROOT PG_PORT=$PG_PORT "$REPO/scripts/local-postgres.sh" stop
+check "health NOT_SERVING after PostgreSQL stops" eventually 15 bash -c "[ \"\$($(declare -f curl_ health); BUF=$BUF port=$port; health)\" = '{\"status\":\"NOT_SERVING\"}' ]"
+PG_ROOT=$PG_ROOT PG_PORT=$PG_PORT "$REPO/scripts/local-postgres.sh" start
+check "health SERVING again after PostgreSQL restarts" eventually 15 bash -c "[ \"\$($(declare -f curl_ health); BUF=$BUF port=$port; health)\" = '{\"status\":\"SERVING\"}' ]"
+check "server was never restarted" kill -0 "$server"
+
+# A second server on the same port fails with exit 1.
+set +e
+"$SERVER" --listen "127.0.0.1:$port" --database "$db" 2>"$work/second.log"
+code=$?
+set -e
+check "taken port exits 1" test "$code" -eq 1
+
+kill -TERM "$server"
+set +e
+wait "$server"
+code=$?
+set -e
+check "SIGTERM shuts down with exit 0" test "$code" -eq 0
+check "shutdown is logged" grep -q '"msg":"stopped"' "$work/server.log"
+if grep -q "$secret" "$work"/*.log "$work/err"; then fail "a log holds the password"; fi
+pass "the password appears in no log"

@@ -7,8 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config clang-format clang-tidy
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev grpc-proto postgresql-15 postgresql-contrib
-  golang-github-grpc-ecosystem-grpc-gateway-dev)
+  libssl-dev grpc-proto postgresql-15 postgresql-contrib)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -12,8 +12,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
+#include "server/database.h"
 #include "server/health_monitor.h"
 #include "server/log.h"
+#include "server/part_service.h"
+#include "server/part_store.h"
+#include "server/statements.h"
+#include "server/unary_call.h"
+#include "server/vendor_service.h"
+#include "server/vendor_store.h"
 #include "server/work_queue.h"
 
 namespace suppliers {
@@ -37,12 +44,24 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   if (options.work_queue_capacity < 1) {
     return absl::InvalidArgumentError("work queue capacity must be at least 1");
   }
+  options.pool.statements = sql::AllStatements();
   std::unique_ptr<SuppliersServer> self(
       new SuppliersServer(std::move(options)));
   const ServerOptions& opts = self->options_;
   self->pool_ = std::make_unique<ConnectionPool>(opts.pool);
   self->work_queue_ = std::make_unique<WorkQueue>(opts.worker_threads,
                                                   opts.work_queue_capacity);
+  self->cancel_queue_ = std::make_unique<WorkQueue>(1, 1024);
+  self->runtime_ = std::make_unique<CallRuntime>(
+      CallRuntime{self->work_queue_.get(), self->cancel_queue_.get(),
+                  opts.default_call_deadline});
+  self->database_ = std::make_unique<Database>(*self->pool_);
+  self->vendor_store_ = std::make_unique<VendorStore>(*self->database_);
+  self->part_store_ = std::make_unique<PartStore>(*self->database_);
+  self->vendor_service_ = std::make_unique<VendorServiceImpl>(
+      *self->vendor_store_, *self->runtime_);
+  self->part_service_ =
+      std::make_unique<PartServiceImpl>(*self->part_store_, *self->runtime_);
 
   // The health service's descriptors must be in the generated pool for
   // reflection to describe it; referencing them links them in.
@@ -54,6 +73,8 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   // gRPC sets SO_REUSEPORT by default, which would let a second server bind
   // the same port and silently split the traffic; a taken port must fail.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.RegisterService(self->vendor_service_.get());
+  builder.RegisterService(self->part_service_.get());
   builder.AddListeningPort(opts.listen_address,
                            grpc::InsecureServerCredentials(), &self->port_);
   self->server_ = builder.BuildAndStart();
@@ -88,6 +109,7 @@ void SuppliersServer::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }
   if (work_queue_ != nullptr) work_queue_->Stop();
+  if (cancel_queue_ != nullptr) cancel_queue_->Stop();
 }
 
 void SuppliersServer::Wait() {

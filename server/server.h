@@ -18,8 +18,14 @@ class Server;
 
 namespace suppliers {
 
+class Database;
 class HealthMonitor;
+class PartServiceImpl;
+class PartStore;
+class VendorServiceImpl;
+class VendorStore;
 class WorkQueue;
+struct CallRuntime;
 
 struct ServerOptions {
   // HOST:PORT; port 0 picks a free port (see SuppliersServer::port()).
@@ -32,6 +38,8 @@ struct ServerOptions {
   int worker_threads = 0;
   // Calls that may wait for a worker before RESOURCE_EXHAUSTED.
   int work_queue_capacity = 256;
+  // Bound on a call whose client set no deadline.
+  absl::Duration default_call_deadline = absl::Seconds(30);
   // How often the health probe asks the database.
   absl::Duration health_interval = absl::Seconds(1);
 };
@@ -67,8 +75,17 @@ class SuppliersServer {
 
   ServerOptions options_;
   int port_ = 0;
+  // Declaration order is destruction order in reverse: the gRPC server goes
+  // first, then the services it calls, then what they use.
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<WorkQueue> work_queue_;
+  std::unique_ptr<WorkQueue> cancel_queue_;
+  std::unique_ptr<CallRuntime> runtime_;
+  std::unique_ptr<Database> database_;
+  std::unique_ptr<VendorStore> vendor_store_;
+  std::unique_ptr<PartStore> part_store_;
+  std::unique_ptr<VendorServiceImpl> vendor_service_;
+  std::unique_ptr<PartServiceImpl> part_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HealthMonitor> health_monitor_;
   absl::Mutex shutdown_mu_;

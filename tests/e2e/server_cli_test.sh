@@ -36,7 +36,8 @@ check "error names the section and the file" grep -q "\[postgresql\].*database.i
 printf '[postgresql]\nhost=127.0.0.1\nport=%s\ndatabase=suppliers\nuser=postgres\npassword=%s\n' \
   "$PG_PORT" "$secret" >"$work/database.ini"
 "$SERVER" migrate --config "$work/database.ini" 2>"$work/migrate1.log"
-check "first migrate applies three files" grep -q '"applied_count":3' "$work/migrate1.log"
+files=$(ls "$REPO"/sql/migrations/*.sql | wc -l)
+check "first migrate applies all $files files" grep -q "\"applied_count\":$files" "$work/migrate1.log"
 "$SERVER" migrate --database "$db" 2>"$work/migrate2.log"
 check "second migrate is a no-op" grep -q '"msg":"schema up to date, nothing applied".*"applied_count":0' "$work/migrate2.log"
 psql_() { runuser -u postgres -- psql -X -h 127.0.0.1 -p "$PG_PORT" -U postgres -d suppliers "$@"; }

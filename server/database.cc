@@ -1,0 +1,107 @@
+// Owns running one call's database work: a pooled connection, a transaction
+// whose statement timeout is the call's remaining deadline, cancellation of
+// the running statement when the call is cancelled, the mapping of database
+// exceptions to statuses, and retries of serialization failures.
+#include "server/database.h"
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "pqxx/pqxx"
+#include "server/errors.h"
+
+namespace suppliers {
+namespace {
+
+constexpr int kMaxAttempts = 3;
+
+absl::Status DeadlinePassed() {
+  return ErrorWithInfo(absl::StatusCode::kDeadlineExceeded,
+                       "the call's deadline passed before the database work "
+                       "could finish",
+                       "DEADLINE_PASSED", {});
+}
+
+}  // namespace
+
+const PreparedStatement kSetStatementTimeout{
+    "set_statement_timeout",
+    "SELECT set_config('statement_timeout', $1, true)"};
+
+void CallContext::Cancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  if (lease_ != nullptr) lease_->Cancel();
+}
+
+bool CallContext::cancelled() const {
+  absl::MutexLock lock(&mu_);
+  return cancelled_;
+}
+
+void CallContext::Attach(ConnectionPool::Lease* lease) {
+  absl::MutexLock lock(&mu_);
+  lease_ = lease;
+}
+
+void CallContext::Detach() {
+  absl::MutexLock lock(&mu_);
+  lease_ = nullptr;
+}
+
+absl::Status Database::Run(CallContext& call, Access access, Body body) {
+  absl::Status status;
+  for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
+    status = RunOnce(call, access, body);
+    if (!IsRetryableTransactionError(status) || attempt == kMaxAttempts) {
+      break;
+    }
+    // Jitter keeps two conflicting calls from colliding again in lockstep.
+    thread_local std::minstd_rand random(std::random_device{}());
+    const absl::Duration backoff =
+        absl::Milliseconds(5 * attempt + random() % (10 * attempt));
+    if (absl::Now() + backoff >= call.deadline()) break;
+    absl::SleepFor(backoff);
+  }
+  return status;
+}
+
+absl::Status Database::RunOnce(CallContext& call, Access access, Body body) {
+  if (call.cancelled()) {
+    return absl::CancelledError("the call was cancelled by the client");
+  }
+  absl::StatusOr<ConnectionPool::Lease> lease = pool_.Acquire(call.deadline());
+  if (!lease.ok()) return lease.status();
+  const int64_t remaining_ms =
+      absl::ToInt64Milliseconds(call.deadline() - absl::Now());
+  if (remaining_ms < 1) return DeadlinePassed();
+
+  call.Attach(&*lease);
+  absl::Status status;
+  try {
+    std::unique_ptr<pqxx::transaction_base> txn;
+    if (access == Access::kReadOnly) {
+      txn = std::make_unique<pqxx::read_transaction>(lease->connection());
+    } else {
+      txn = std::make_unique<pqxx::work>(lease->connection());
+    }
+    // The server enforces the caller's deadline even if the cancel request
+    // from OnCancel is lost.
+    txn->exec_prepared(kSetStatementTimeout.name,
+                       absl::StrCat(remaining_ms, "ms"));
+    status = body(*txn);
+    if (status.ok()) txn->commit();
+  } catch (const std::exception& e) {
+    status = FromDatabaseException(e, call.cancelled());
+    if (status.code() == absl::StatusCode::kUnavailable) lease->MarkBroken();
+  }
+  call.Detach();
+  if (status.ok() && call.cancelled()) {
+    // Committed work stays committed; the client is gone and will not see
+    // the answer, which gRPC reports as CANCELLED anyway.
+    return absl::CancelledError("the call was cancelled by the client");
+  }
+  return status;
+}
+
+}  // namespace suppliers

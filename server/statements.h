@@ -1,0 +1,60 @@
+// Owns every SQL statement the API runs, as named constants prepared once
+// per pooled connection. Inputs are always parameters ($n); no SQL is ever
+// built from request data.
+#ifndef SUPPLIERS_SERVER_STATEMENTS_H_
+#define SUPPLIERS_SERVER_STATEMENTS_H_
+
+#include <vector>
+
+#include "server/pool.h"
+
+namespace suppliers::sql {
+
+// Vendors. Rows are (vendor_id, vendor_name, etag) where etag is xmin, which
+// changes with every update of the row.
+extern const PreparedStatement kVendorInsert;
+extern const PreparedStatement kVendorInsertMany;
+extern const PreparedStatement kVendorGet;
+extern const PreparedStatement kVendorGetMany;
+extern const PreparedStatement kVendorListNameAsc;
+extern const PreparedStatement kVendorListNameDesc;
+extern const PreparedStatement kVendorListIdAsc;
+extern const PreparedStatement kVendorListIdDesc;
+extern const PreparedStatement kVendorUpdateName;
+extern const PreparedStatement kVendorEtag;
+extern const PreparedStatement kVendorDelete;
+extern const PreparedStatement kVendorsLockExisting;
+
+// Parts. Rows are (part_id, part_name, etag, vendor_ids int[]).
+extern const PreparedStatement kPartInsert;
+extern const PreparedStatement kPartGet;
+extern const PreparedStatement kPartGetMany;
+extern const PreparedStatement kPartListNameAsc;
+extern const PreparedStatement kPartListNameDesc;
+extern const PreparedStatement kPartListIdAsc;
+extern const PreparedStatement kPartListIdDesc;
+extern const PreparedStatement kPartUpdateName;
+extern const PreparedStatement kPartLockEtag;
+extern const PreparedStatement kPartTouch;
+extern const PreparedStatement kPartDelete;
+extern const PreparedStatement kPartLinkVendors;
+extern const PreparedStatement kPartUnlinkVendors;
+
+// The tutorial's function, procedure and join.
+extern const PreparedStatement kPartsByVendorFunction;
+extern const PreparedStatement kAddNewPartProcedure;
+extern const PreparedStatement kLastInsertedPartAndVendor;
+extern const PreparedStatement kPartVendorPairs;
+
+// Idempotency keys (AIP-155).
+extern const PreparedStatement kRequestIdClaim;
+extern const PreparedStatement kRequestIdLookup;
+extern const PreparedStatement kRequestIdStoreResponse;
+extern const PreparedStatement kRequestIdExpire;
+
+// Every statement above plus the ones the call runner needs.
+const std::vector<PreparedStatement>& AllStatements();
+
+}  // namespace suppliers::sql
+
+#endif  // SUPPLIERS_SERVER_STATEMENTS_H_

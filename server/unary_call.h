@@ -1,0 +1,95 @@
+// Owns the bridge from a gRPC callback unary call to our worker pool: the
+// reactor that queues the database work (RESOURCE_EXHAUSTED when the queue
+// is full), forwards cancellation to the running SQL statement, and finishes
+// the call with the one status mapping.
+#ifndef SUPPLIERS_SERVER_UNARY_CALL_H_
+#define SUPPLIERS_SERVER_UNARY_CALL_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <utility>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "server/database.h"
+#include "server/errors.h"
+#include "server/work_queue.h"
+
+namespace suppliers {
+
+// What every service needs to run calls. The queues outlive the services.
+struct CallRuntime {
+  WorkQueue* work;     // database work
+  WorkQueue* cancels;  // cancel requests (each a short network round trip)
+  // Upper bound on one call when the client sets no deadline.
+  absl::Duration default_deadline = absl::Seconds(30);
+};
+
+// One unary call. Created by StartUnaryCall; deletes itself in OnDone, which
+// gRPC calls only after Finish() and after any OnCancel() has returned.
+template <typename Response>
+class UnaryCall final : public grpc::ServerUnaryReactor {
+ public:
+  using Handler = absl::AnyInvocable<absl::StatusOr<Response>(CallContext&) &&>;
+
+  UnaryCall(grpc::CallbackServerContext* context, Response* response,
+            const CallRuntime& runtime)
+      : response_(response),
+        runtime_(runtime),
+        call_(std::make_shared<CallContext>(Deadline(context, runtime))) {}
+
+  void Start(Handler handler) {
+    absl::Status queued = runtime_.work->Submit(
+        [this, call = call_, handler = std::move(handler)]() mutable {
+          absl::StatusOr<Response> result = std::move(handler)(*call);
+          if (result.ok()) {
+            *response_ = *std::move(result);
+            Finish(grpc::Status::OK);
+          } else {
+            Finish(ToGrpcStatus(result.status()));
+          }
+          // `this` may be deleted from here on.
+        });
+    if (!queued.ok()) Finish(ToGrpcStatus(queued));
+  }
+
+  void OnCancel() override {
+    // Client cancelled or deadline passed: stop the SQL now rather than at
+    // its statement timeout. The cancel request is a network round trip, so
+    // it runs on the cancel queue, never on this gRPC thread.
+    std::shared_ptr<CallContext> call = call_;
+    (void)runtime_.cancels->Submit([call] { call->Cancel(); });
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  static absl::Time Deadline(grpc::CallbackServerContext* context,
+                             const CallRuntime& runtime) {
+    const absl::Time fallback = absl::Now() + runtime.default_deadline;
+    const absl::Time client = absl::FromChrono(context->deadline());
+    return std::min(client, fallback);
+  }
+
+  Response* const response_;
+  const CallRuntime& runtime_;
+  const std::shared_ptr<CallContext> call_;
+};
+
+// Starts `handler` (absl::StatusOr<Response>(CallContext&)) for the call and
+// returns its reactor, as a callback service method must.
+template <typename Response, typename Handler>
+grpc::ServerUnaryReactor* StartUnaryCall(grpc::CallbackServerContext* context,
+                                         Response* response,
+                                         const CallRuntime& runtime,
+                                         Handler handler) {
+  auto* call = new UnaryCall<Response>(context, response, runtime);
+  call->Start(std::move(handler));
+  return call;
+}
+
+}  // namespace suppliers
+
+#endif  // SUPPLIERS_SERVER_UNARY_CALL_H_

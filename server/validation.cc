@@ -1,0 +1,137 @@
+// Owns request validation shared by every handler: names, ids, id lists,
+// page sizes, request ids; and the conversions of validated values into SQL
+// parameter values (array literals, LIKE patterns).
+#include "server/validation.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "server/errors.h"
+
+namespace suppliers {
+namespace {
+
+// Characters, not bytes: every byte that is not a UTF-8 continuation byte
+// starts a character. (Protobuf already guarantees valid UTF-8 in strings.)
+int CountCharacters(absl::string_view text) {
+  return static_cast<int>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ValidateName(absl::string_view field,
+                                         absl::string_view value) {
+  const absl::string_view trimmed = absl::StripAsciiWhitespace(value);
+  if (trimmed.empty()) {
+    return InvalidField(field, "must not be empty");
+  }
+  if (CountCharacters(trimmed) > kMaxNameCharacters) {
+    return InvalidField(field,
+                        absl::StrCat("must be at most ", kMaxNameCharacters,
+                                     " characters long"));
+  }
+  if (std::any_of(trimmed.begin(), trimmed.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+      })) {
+    return InvalidField(field, "must not contain control characters");
+  }
+  return std::string(trimmed);
+}
+
+absl::Status ValidateId(absl::string_view field, int64_t id) {
+  if (id <= 0) return InvalidField(field, "must be a positive id");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<int32_t>> ValidateIdSet(
+    absl::string_view field, const std::vector<int32_t>& ids, int min_count,
+    int max_count) {
+  if (static_cast<int>(ids.size()) < min_count ||
+      static_cast<int>(ids.size()) > max_count) {
+    return InvalidField(field, absl::StrCat("must hold ", min_count, " to ",
+                                            max_count, " ids"));
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] <= 0) {
+      return InvalidField(absl::StrCat(field, "[", i, "]"),
+                          "must be a positive id");
+    }
+  }
+  std::vector<int32_t> unique = ids;
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  return unique;
+}
+
+absl::StatusOr<int> ValidatePageSize(absl::string_view field, int32_t size,
+                                     int default_size, int max_size) {
+  if (size == 0) return default_size;
+  if (size < 0 || size > max_size) {
+    return InvalidField(field, absl::StrCat("must be between 0 (default ",
+                                            default_size, ") and ", max_size));
+  }
+  return size;
+}
+
+absl::Status ValidateRequestId(absl::string_view field,
+                               absl::string_view request_id) {
+  if (request_id.empty()) return absl::OkStatus();
+  bool ok = request_id.size() == 36;
+  for (size_t i = 0; ok && i < request_id.size(); ++i) {
+    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
+    ok = dash_position ? request_id[i] == '-'
+                       : absl::ascii_isxdigit(request_id[i]);
+  }
+  if (!ok) {
+    return InvalidField(
+        field, "must be a UUID such as 123e4567-e89b-42d3-a456-426614174000");
+  }
+  return absl::OkStatus();
+}
+
+std::string ContainsPattern(absl::string_view text) {
+  std::string pattern = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') pattern.push_back('\\');
+    pattern.push_back(c);
+  }
+  pattern.push_back('%');
+  return pattern;
+}
+
+std::string IntArrayLiteral(const std::vector<int32_t>& values) {
+  return absl::StrCat("{", absl::StrJoin(values, ","), "}");
+}
+
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal.push_back(',');
+    literal.push_back('"');
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') literal.push_back('\\');
+      literal.push_back(c);
+    }
+    literal.push_back('"');
+  }
+  literal.push_back('}');
+  return literal;
+}
+
+std::vector<int32_t> ParseIntArray(absl::string_view text) {
+  std::vector<int32_t> values;
+  text = absl::StripPrefix(absl::StripSuffix(text, "}"), "{");
+  for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    int32_t value = 0;
+    if (absl::SimpleAtoi(part, &value)) values.push_back(value);
+  }
+  return values;
+}
+
+}  // namespace suppliers

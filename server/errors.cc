@@ -24,6 +24,15 @@ std::string CodeName(absl::StatusCode code) {
   return absl::AsciiStrToUpper(absl::StatusCodeToString(code));
 }
 
+absl::Status Conflict() {
+  absl::Status status = ErrorWithInfo(
+      absl::StatusCode::kAborted,
+      "the transaction conflicted with a concurrent one; retry the call",
+      "CONCURRENT_CONFLICT", {});
+  status.SetPayload(kRetryableReason, absl::Cord("1"));
+  return status;
+}
+
 // Where the SQLSTATE class alone decides.
 absl::Status FromSqlState(const std::string& state, bool client_cancelled) {
   if (state == "23505") {
@@ -42,14 +51,7 @@ absl::Status FromSqlState(const std::string& state, bool client_cancelled) {
                          "a value was rejected by the database",
                          "VALUE_REJECTED", {{"sqlstate", state}});
   }
-  if (state == "40001" || state == "40P01") {
-    absl::Status status = ErrorWithInfo(
-        absl::StatusCode::kAborted,
-        "the transaction conflicted with a concurrent one; retry the call",
-        "CONCURRENT_CONFLICT", {{"sqlstate", state}});
-    status.SetPayload(kRetryableReason, absl::Cord("1"));
-    return status;
-  }
+  if (state == "40001" || state == "40P01") return Conflict();
   if (state == "57014") {
     if (client_cancelled) {
       return absl::CancelledError("the call was cancelled by the client");
@@ -112,6 +114,19 @@ absl::Status NotFound(absl::string_view resource, int id) {
 
 absl::Status FromDatabaseException(const std::exception& error,
                                    bool client_cancelled) {
+  // libpqxx 6.4 throws the rollback family without a SQLSTATE and outside
+  // sql_error, so these are told apart by type.
+  if (dynamic_cast<const pqxx::statement_completion_unknown*>(&error) !=
+      nullptr) {
+    return ErrorWithInfo(absl::StatusCode::kUnavailable,
+                         "the database could not tell whether the statement "
+                         "completed",
+                         "COMMIT_OUTCOME_UNKNOWN", {});
+  }
+  if (dynamic_cast<const pqxx::serialization_failure*>(&error) != nullptr ||
+      dynamic_cast<const pqxx::deadlock_detected*>(&error) != nullptr) {
+    return Conflict();
+  }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
     absl::Status status = FromSqlState(sql->sqlstate(), client_cancelled);
     if (!status.ok()) return status;

@@ -1,0 +1,239 @@
+// Tests that the caller's deadline and cancellation reach PostgreSQL: a
+// cancelled call and an expired deadline leave no query running
+// (pg_stat_activity), and the server sheds load with RESOURCE_EXHAUSTED and
+// reports a stopped database as UNAVAILABLE.
+#include <grpcpp/grpcpp.h>
+
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/pg/api_fixture.h"
+
+namespace suppliers {
+namespace {
+
+using ::suppliers::testing::ApiTest;
+using ::suppliers::testing::SharedCluster;
+
+// Holds a row lock on vendor 1 from outside the server, so that any call
+// updating vendor 1 blocks in PostgreSQL until the lock is released.
+class RowLock {
+ public:
+  explicit RowLock(const std::string& conninfo)
+      : connection_(conninfo), txn_(connection_) {
+    txn_.exec("SELECT 1 FROM vendors WHERE vendor_id = 1 FOR UPDATE");
+  }
+  int BackendPid() const { return connection_.backendpid(); }
+
+ private:
+  pqxx::connection connection_;
+  pqxx::work txn_;  // rolled back (lock released) on destruction
+};
+
+class CancellationTest : public ApiTest {
+ protected:
+  // Statements from the server blocked on our lock or still running.
+  int BlockedUpdates(int lock_holder_pid) {
+    return QueryInt(
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+        "AND query LIKE 'UPDATE vendors SET vendor_name%' AND pid <> " +
+        std::to_string(lock_holder_pid));
+  }
+  // Polls until no blocked update is left; returns how long it took.
+  absl::Duration WaitUntilNoBlockedUpdate(int lock_holder_pid) {
+    const absl::Time start = absl::Now();
+    while (BlockedUpdates(lock_holder_pid) > 0 &&
+           absl::Now() - start < absl::Seconds(20)) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return absl::Now() - start;
+  }
+  void WaitUntilBlocked(int lock_holder_pid) {
+    for (int i = 0; i < 500 && BlockedUpdates(lock_holder_pid) == 0; ++i) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_EQ(BlockedUpdates(lock_holder_pid), 1);
+  }
+  static v1::UpdateVendorRequest RenameVendor1() {
+    v1::UpdateVendorRequest request;
+    request.mutable_vendor()->set_vendor_id(1);
+    request.mutable_vendor()->set_vendor_name("renamed");
+    return request;
+  }
+};
+
+TEST_F(CancellationTest, CancelledCallStopsItsQueryAtOnce) {
+  ASSERT_EQ(CreateVendor("3M Co."), 1);
+  RowLock lock(conninfo_);
+  // A long deadline: only the cancellation can stop the query quickly.
+  auto context = Context(absl::Seconds(60));
+  const v1::UpdateVendorRequest request = RenameVendor1();
+  v1::UpdateVendorResponse response;
+  absl::Notification done;
+  grpc::Status status;
+  vendors_->async()->UpdateVendor(context.get(), &request, &response,
+                                  [&](grpc::Status s) {
+                                    status = std::move(s);
+                                    done.Notify();
+                                  });
+  WaitUntilBlocked(lock.BackendPid());
+  context->TryCancel();
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_LT(WaitUntilNoBlockedUpdate(lock.BackendPid()), absl::Seconds(5));
+  EXPECT_EQ(BlockedUpdates(lock.BackendPid()), 0);
+  EXPECT_EQ(QueryText("SELECT vendor_name FROM vendors WHERE vendor_id = 1"),
+            "3M Co.");
+}
+
+TEST_F(CancellationTest, ExpiredDeadlineStopsItsQuery) {
+  ASSERT_EQ(CreateVendor("3M Co."), 1);
+  RowLock lock(conninfo_);
+  v1::UpdateVendorResponse response;
+  const absl::Time start = absl::Now();
+  const grpc::Status status = vendors_->UpdateVendor(
+      Context(absl::Milliseconds(500)).get(), RenameVendor1(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // Gone by the deadline plus a margin, while our lock is still held.
+  WaitUntilNoBlockedUpdate(lock.BackendPid());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(BlockedUpdates(lock.BackendPid()), 0);
+}
+
+// A short server-side fallback deadline, for calls whose client set none.
+class ShortDefaultDeadlineTest : public CancellationTest {
+ protected:
+  void Configure(ServerOptions& options) override {
+    options.default_call_deadline = absl::Milliseconds(700);
+  }
+};
+
+TEST_F(ShortDefaultDeadlineTest, CallWithoutClientDeadlineIsBounded) {
+  ASSERT_EQ(CreateVendor("3M Co."), 1);
+  RowLock lock(conninfo_);
+  grpc::ClientContext context;
+  v1::UpdateVendorResponse response;
+  const absl::Time start = absl::Now();
+  const grpc::Status status =
+      vendors_->UpdateVendor(&context, RenameVendor1(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "STATEMENT_TIMEOUT");
+  EXPECT_EQ(BlockedUpdates(lock.BackendPid()), 0);
+}
+
+class TinyPoolTest : public CancellationTest {
+ protected:
+  void Configure(ServerOptions& options) override {
+    options.pool.max_size = 1;
+    options.pool.min_idle = 0;
+    options.pool.acquire_timeout = absl::Milliseconds(300);
+    // More workers than connections, so a second call reaches the pool
+    // instead of waiting in the work queue.
+    options.worker_threads = 2;
+  }
+};
+
+TEST_F(TinyPoolTest, ExhaustedPoolAnswersResourceExhausted) {
+  ASSERT_EQ(CreateVendor("3M Co."), 1);
+  RowLock lock(conninfo_);
+  // The only connection blocks on our lock...
+  auto blocked_context = Context(absl::Seconds(30));
+  const v1::UpdateVendorRequest request = RenameVendor1();
+  v1::UpdateVendorResponse blocked_response;
+  absl::Notification done;
+  vendors_->async()->UpdateVendor(blocked_context.get(), &request,
+                                  &blocked_response,
+                                  [&](grpc::Status) { done.Notify(); });
+  WaitUntilBlocked(lock.BackendPid());
+  // ...so another call finds the pool exhausted.
+  v1::GetVendorRequest get;
+  get.set_vendor_id(1);
+  v1::GetVendorResponse response;
+  const grpc::Status status =
+      vendors_->GetVendor(Context().get(), get, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "RESOURCE_EXHAUSTED");
+  // A caller whose deadline comes first gets DEADLINE_EXCEEDED instead.
+  const grpc::Status hurried = vendors_->GetVendor(
+      Context(absl::Milliseconds(100)).get(), get, &response);
+  EXPECT_EQ(hurried.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  blocked_context->TryCancel();
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+}
+
+class TinyQueueTest : public CancellationTest {
+ protected:
+  void Configure(ServerOptions& options) override {
+    options.pool.max_size = 1;
+    options.worker_threads = 1;
+    options.work_queue_capacity = 1;
+  }
+};
+
+TEST_F(TinyQueueTest, FullWorkQueueAnswersResourceExhausted) {
+  ASSERT_EQ(CreateVendor("3M Co."), 1);
+  RowLock lock(conninfo_);
+  const v1::UpdateVendorRequest request = RenameVendor1();
+  // The one worker blocks on our lock, the next call fills the queue.
+  auto context1 = Context(absl::Seconds(30));
+  auto context2 = Context(absl::Seconds(30));
+  v1::UpdateVendorResponse response1, response2;
+  absl::Notification done1, done2;
+  vendors_->async()->UpdateVendor(context1.get(), &request, &response1,
+                                  [&](grpc::Status) { done1.Notify(); });
+  WaitUntilBlocked(lock.BackendPid());
+  vendors_->async()->UpdateVendor(context2.get(), &request, &response2,
+                                  [&](grpc::Status) { done2.Notify(); });
+  absl::SleepFor(absl::Milliseconds(200));  // let it reach the queue
+  v1::GetVendorRequest get;
+  get.set_vendor_id(1);
+  v1::GetVendorResponse response;
+  const grpc::Status status =
+      vendors_->GetVendor(Context().get(), get, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("overloaded"));
+  context1->TryCancel();
+  context2->TryCancel();
+  ASSERT_TRUE(done1.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(done2.WaitForNotificationWithTimeout(absl::Seconds(10)));
+}
+
+TEST_F(CancellationTest, StoppedDatabaseAnswersUnavailableAndRecovers) {
+  ASSERT_EQ(CreateVendor("3M Co."), 1);
+  // This test's process owns its cluster (one process per test case).
+  ASSERT_TRUE(SharedCluster().Stop().ok());
+  v1::GetVendorRequest get;
+  get.set_vendor_id(1);
+  v1::GetVendorResponse response;
+  const grpc::Status down =
+      vendors_->GetVendor(Context().get(), get, &response);
+  EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(down.error_message(),
+              ::testing::Not(::testing::HasSubstr("SELECT")));  // no SQL leaks
+  ASSERT_TRUE(SharedCluster().Start().ok());
+  const grpc::Status back =
+      vendors_->GetVendor(Context().get(), get, &response);
+  ASSERT_TRUE(back.ok()) << back.error_message();
+  EXPECT_EQ(response.vendor().vendor_name(), "3M Co.");
+}
+
+TEST_F(CancellationTest, KilledBackendFailsAtMostOneCall) {
+  ASSERT_EQ(CreateVendor("3M Co."), 1);
+  // Kill every backend of the server's pool between calls.
+  Exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+      "datname = current_database() AND pid <> pg_backend_pid()");
+  absl::SleepFor(absl::Milliseconds(100));
+  int failures = 0;
+  for (int i = 0; i < 10; ++i) {
+    v1::GetVendorRequest get;
+    get.set_vendor_id(1);
+    v1::GetVendorResponse response;
+    if (!vendors_->GetVendor(Context().get(), get, &response).ok()) ++failures;
+  }
+  EXPECT_LE(failures, 1);
+}
+
+}  // namespace
+}  // namespace suppliers

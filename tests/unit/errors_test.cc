@@ -1,0 +1,138 @@
+// Tests the one error mapping (server/errors.h): database exceptions to
+// status codes, and statuses to grpc::Status with google.rpc details.
+#include "server/errors.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "pqxx/except"
+
+namespace suppliers {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+absl::StatusCode CodeFor(const char* sqlstate, bool cancelled = false) {
+  const pqxx::sql_error error("ERROR:  secret detail",
+                              "SELECT password FROM users", sqlstate);
+  return FromDatabaseException(error, cancelled).code();
+}
+
+TEST(ErrorsTest, SqlStatesMapToTheDocumentedCodes) {
+  EXPECT_EQ(CodeFor("23505"), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(CodeFor("23503"), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CodeFor("23502"), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CodeFor("23514"), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CodeFor("22001"), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CodeFor("40001"), absl::StatusCode::kAborted);
+  EXPECT_EQ(CodeFor("40P01"), absl::StatusCode::kAborted);
+  EXPECT_EQ(CodeFor("57014"), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(CodeFor("57014", /*cancelled=*/true), absl::StatusCode::kCancelled);
+  EXPECT_EQ(CodeFor("57P01"), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(CodeFor("08006"), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(CodeFor("42601"), absl::StatusCode::kInternal);
+}
+
+TEST(ErrorsTest, ConnectionLossAndUnknownCommitAreUnavailable) {
+  EXPECT_EQ(
+      FromDatabaseException(pqxx::broken_connection("gone"), false).code(),
+      absl::StatusCode::kUnavailable);
+  EXPECT_EQ(
+      FromDatabaseException(pqxx::in_doubt_error("commit lost"), false).code(),
+      absl::StatusCode::kUnavailable);
+}
+
+TEST(ErrorsTest, OnlyConflictsAreRetryable) {
+  // libpqxx 6.4 throws these without a SQLSTATE.
+  const pqxx::serialization_failure conflict("conflict");
+  const pqxx::deadlock_detected deadlock("deadlock");
+  EXPECT_TRUE(
+      IsRetryableTransactionError(FromDatabaseException(conflict, false)));
+  EXPECT_TRUE(
+      IsRetryableTransactionError(FromDatabaseException(deadlock, false)));
+  EXPECT_FALSE(IsRetryableTransactionError(
+      FromDatabaseException(pqxx::broken_connection("gone"), false)));
+  const pqxx::statement_completion_unknown unknown("unknown");
+  EXPECT_EQ(FromDatabaseException(unknown, false).code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(
+      IsRetryableTransactionError(FromDatabaseException(unknown, false)));
+  EXPECT_FALSE(IsRetryableTransactionError(absl::AbortedError("etag")));
+}
+
+TEST(ErrorsTest, MessagesNeverCarrySqlOrServerDetail) {
+  for (const char* state :
+       {"23505", "23503", "22001", "40001", "57014", "57P01", "42601"}) {
+    const pqxx::sql_error error("ERROR:  secret detail",
+                                "SELECT password FROM users", state);
+    const absl::Status status = FromDatabaseException(error, false);
+    EXPECT_THAT(std::string(status.message()), Not(HasSubstr("SELECT")));
+    EXPECT_THAT(std::string(status.message()), Not(HasSubstr("secret")));
+    EXPECT_THAT(ToGrpcStatus(status).error_details(),
+                Not(HasSubstr("password")));
+  }
+}
+
+TEST(ErrorsTest, InvalidFieldCarriesBadRequestAndErrorInfo) {
+  const grpc::Status status =
+      ToGrpcStatus(InvalidField("vendor.vendor_name", "must not be empty"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "vendor.vendor_name: must not be empty");
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  EXPECT_EQ(details.code(),
+            static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  ASSERT_EQ(details.details_size(), 2);
+  google::rpc::ErrorInfo info;
+  google::rpc::BadRequest bad_request;
+  for (const auto& any : details.details()) {
+    if (any.Is<google::rpc::ErrorInfo>()) {
+      ASSERT_TRUE(any.UnpackTo(&info));
+    }
+    if (any.Is<google::rpc::BadRequest>()) {
+      ASSERT_TRUE(any.UnpackTo(&bad_request));
+    }
+  }
+  EXPECT_EQ(info.reason(), "INVALID_FIELD");
+  EXPECT_EQ(info.domain(), "suppliers.v1");
+  EXPECT_EQ(info.metadata().at("field"), "vendor.vendor_name");
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "vendor.vendor_name");
+  EXPECT_EQ(bad_request.field_violations(0).description(), "must not be empty");
+}
+
+TEST(ErrorsTest, EveryErrorGetsAnErrorInfo) {
+  const grpc::Status status =
+      ToGrpcStatus(absl::ResourceExhaustedError("pool busy"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(info.domain(), "suppliers.v1");
+}
+
+TEST(ErrorsTest, NotFoundNamesTheResourceAndId) {
+  const absl::Status status = NotFound("vendor", 42);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(), "vendor 42 does not exist");
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(ToGrpcStatus(status).error_details()));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "VENDOR_NOT_FOUND");
+  EXPECT_EQ(info.metadata().at("vendor_id"), "42");
+}
+
+TEST(ErrorsTest, OkStaysOk) {
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+}
+
+}  // namespace
+}  // namespace suppliers

@@ -160,11 +160,16 @@ absl::StatusOr<v1::ListPartsResponse> PartStore::List(
   if (!v1::PartOrder_IsValid(request.order_by())) {
     return InvalidField("order_by", "is not a known PartOrder value");
   }
-  if (request.name_contains().size() > 4 * kMaxNameCharacters) {
-    return InvalidField("name_contains", "is too long");
+  if (absl::Status s =
+          ValidateSearchText("name_contains", request.name_contains());
+      !s.ok()) {
+    return s;
   }
-  const std::string query =
-      absl::StrCat(request.order_by(), "/", request.name_contains());
+  // Unspecified sorts as name ascending, so tokens of either work for both.
+  const int order = request.order_by() == v1::PART_ORDER_UNSPECIFIED
+                        ? v1::PART_ORDER_NAME_ASC
+                        : request.order_by();
+  const std::string query = absl::StrCat(order, "/", request.name_contains());
   absl::StatusOr<std::optional<PageCursor>> cursor =
       DecodePageToken("page_token", request.page_token(), "parts", query);
   if (!cursor.ok()) return cursor.status();
@@ -249,6 +254,9 @@ absl::StatusOr<v1::UpdatePartResponse> PartStore::Update(
   if (absl::Status s = ValidateId("part.part_id", part.part_id()); !s.ok()) {
     return s;
   }
+  if (absl::Status s = ValidateEtag("part.etag", part.etag()); !s.ok()) {
+    return s;
+  }
   for (int i = 0; i < request.update_mask().paths_size(); ++i) {
     if (request.update_mask().paths(i) != "part_name") {
       return InvalidField(absl::StrCat("update_mask.paths[", i, "]"),
@@ -280,6 +288,9 @@ absl::StatusOr<v1::UpdatePartResponse> PartStore::Update(
 absl::StatusOr<v1::DeletePartResponse> PartStore::Delete(
     CallContext& call, const v1::DeletePartRequest& request) {
   if (absl::Status s = ValidateId("part_id", request.part_id()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateEtag("etag", request.etag()); !s.ok()) {
     return s;
   }
   v1::DeletePartResponse response;

@@ -23,7 +23,37 @@ int CountCharacters(absl::string_view text) {
   }));
 }
 
+bool HasControlCharacters(absl::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+}
+
 }  // namespace
+
+absl::Status ValidateSearchText(absl::string_view field,
+                                absl::string_view value) {
+  if (CountCharacters(value) > kMaxNameCharacters) {
+    return InvalidField(field,
+                        absl::StrCat("must be at most ", kMaxNameCharacters,
+                                     " characters long"));
+  }
+  if (HasControlCharacters(value)) {
+    return InvalidField(field, "must not contain control characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEtag(absl::string_view field, absl::string_view etag) {
+  if (etag.size() > 20 || !std::all_of(etag.begin(), etag.end(), [](char c) {
+        return absl::ascii_isdigit(c);
+      })) {
+    return InvalidField(field,
+                        "is not an etag returned by this service; read the "
+                        "resource again to get its current etag");
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::string> ValidateName(absl::string_view field,
                                          absl::string_view value) {
@@ -36,9 +66,7 @@ absl::StatusOr<std::string> ValidateName(absl::string_view field,
                         absl::StrCat("must be at most ", kMaxNameCharacters,
                                      " characters long"));
   }
-  if (std::any_of(trimmed.begin(), trimmed.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-      })) {
+  if (HasControlCharacters(trimmed)) {
     return InvalidField(field, "must not contain control characters");
   }
   return std::string(trimmed);

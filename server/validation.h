@@ -24,6 +24,16 @@ inline constexpr int kMaxNameCharacters = 255;
 absl::StatusOr<std::string> ValidateName(absl::string_view field,
                                          absl::string_view value);
 
+// A list filter: empty (no filter) or at most kMaxNameCharacters characters
+// without control characters. (A NUL would silently end the text sent to
+// PostgreSQL and widen the filter.)
+absl::Status ValidateSearchText(absl::string_view field,
+                                absl::string_view value);
+
+// Empty (no precondition) or an etag this service returned: decimal digits.
+// Anything else could never match and would hide a client bug.
+absl::Status ValidateEtag(absl::string_view field, absl::string_view etag);
+
 // INVALID_ARGUMENT naming `field` unless id > 0.
 absl::Status ValidateId(absl::string_view field, int64_t id);
 

@@ -127,11 +127,16 @@ absl::StatusOr<v1::ListVendorsResponse> VendorStore::List(
   if (!v1::VendorOrder_IsValid(request.order_by())) {
     return InvalidField("order_by", "is not a known VendorOrder value");
   }
-  if (request.name_contains().size() > 4 * kMaxNameCharacters) {
-    return InvalidField("name_contains", "is too long");
+  if (absl::Status s =
+          ValidateSearchText("name_contains", request.name_contains());
+      !s.ok()) {
+    return s;
   }
-  const std::string query =
-      absl::StrCat(request.order_by(), "/", request.name_contains());
+  // Unspecified sorts as name ascending, so tokens of either work for both.
+  const int order = request.order_by() == v1::VENDOR_ORDER_UNSPECIFIED
+                        ? v1::VENDOR_ORDER_NAME_ASC
+                        : request.order_by();
+  const std::string query = absl::StrCat(order, "/", request.name_contains());
   absl::StatusOr<std::optional<PageCursor>> cursor =
       DecodePageToken("page_token", request.page_token(), "vendors", query);
   if (!cursor.ok()) return cursor.status();
@@ -219,6 +224,9 @@ absl::StatusOr<v1::UpdateVendorResponse> VendorStore::Update(
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = ValidateEtag("vendor.etag", vendor.etag()); !s.ok()) {
+    return s;
+  }
   for (int i = 0; i < request.update_mask().paths_size(); ++i) {
     if (request.update_mask().paths(i) != "vendor_name") {
       return InvalidField(absl::StrCat("update_mask.paths[", i, "]"),
@@ -248,6 +256,9 @@ absl::StatusOr<v1::UpdateVendorResponse> VendorStore::Update(
 absl::StatusOr<v1::DeleteVendorResponse> VendorStore::Delete(
     CallContext& call, const v1::DeleteVendorRequest& request) {
   if (absl::Status s = ValidateId("vendor_id", request.vendor_id()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateEtag("etag", request.etag()); !s.ok()) {
     return s;
   }
   v1::DeleteVendorResponse response;

@@ -4,6 +4,8 @@
 // reports a stopped database as UNAVAILABLE.
 #include <grpcpp/grpcpp.h>
 
+#include <thread>
+
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -197,6 +199,60 @@ TEST_F(TinyQueueTest, FullWorkQueueAnswersResourceExhausted) {
   context2->TryCancel();
   ASSERT_TRUE(done1.WaitForNotificationWithTimeout(absl::Seconds(10)));
   ASSERT_TRUE(done2.WaitForNotificationWithTimeout(absl::Seconds(10)));
+}
+
+TEST_F(CancellationTest, ShutdownDrainsInFlightCallsWithinTheGrace) {
+  ASSERT_EQ(CreateVendor("3M Co."), 1);
+  auto lock = std::make_unique<RowLock>(conninfo_);
+  auto context = Context(absl::Seconds(30));
+  const v1::UpdateVendorRequest request = RenameVendor1();
+  v1::UpdateVendorResponse response;
+  absl::Notification done;
+  grpc::Status status;
+  vendors_->async()->UpdateVendor(context.get(), &request, &response,
+                                  [&](grpc::Status s) {
+                                    status = std::move(s);
+                                    done.Notify();
+                                  });
+  WaitUntilBlocked(lock->BackendPid());
+  // Release the lock shortly after shutdown starts: the call must finish
+  // normally inside the grace period instead of being cut off.
+  std::thread releaser([&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    lock.reset();
+  });
+  const absl::Time start = absl::Now();
+  server_->Shutdown(absl::Seconds(10));
+  server_->Wait();
+  releaser.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.vendor().vendor_name(), "renamed");
+}
+
+TEST_F(CancellationTest, ShutdownCancelsCallsStillRunningAfterTheGrace) {
+  ASSERT_EQ(CreateVendor("3M Co."), 1);
+  RowLock lock(conninfo_);
+  auto context = Context(absl::Seconds(30));
+  const v1::UpdateVendorRequest request = RenameVendor1();
+  v1::UpdateVendorResponse response;
+  absl::Notification done;
+  grpc::Status status;
+  vendors_->async()->UpdateVendor(context.get(), &request, &response,
+                                  [&](grpc::Status s) {
+                                    status = std::move(s);
+                                    done.Notify();
+                                  });
+  WaitUntilBlocked(lock.BackendPid());
+  const absl::Time start = absl::Now();
+  server_->Shutdown(absl::Milliseconds(500));
+  server_->Wait();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_FALSE(status.ok());
+  // The statement was cancelled, not left waiting on our lock.
+  EXPECT_EQ(BlockedUpdates(lock.BackendPid()), 0);
 }
 
 TEST_F(CancellationTest, StoppedDatabaseAnswersUnavailableAndRecovers) {

@@ -49,6 +49,19 @@ TEST(ValidationTest, PageSizesAndRequestIds) {
       ValidateRequestId("r", "123e4567-e89b-42d3-a456-42661417400g").ok());
 }
 
+TEST(ValidationTest, SearchTextAndEtagsRejectWhatWouldBeTruncated) {
+  EXPECT_TRUE(ValidateSearchText("name_contains", "").ok());
+  EXPECT_TRUE(ValidateSearchText("name_contains", std::string(255, 'a')).ok());
+  EXPECT_FALSE(ValidateSearchText("name_contains", std::string(256, 'a')).ok());
+  EXPECT_EQ(
+      ValidateSearchText("name_contains", std::string("a\0zzz", 5)).message(),
+      "name_contains: must not contain control characters");
+  EXPECT_TRUE(ValidateEtag("etag", "").ok());
+  EXPECT_TRUE(ValidateEtag("etag", "730").ok());
+  EXPECT_FALSE(ValidateEtag("etag", std::string("730\0junk", 8)).ok());
+  EXPECT_FALSE(ValidateEtag("etag", "W/\"730\"").ok());
+}
+
 TEST(ValidationTest, ParameterValuesEscapeWhatPostgresTreatsSpecially) {
   EXPECT_EQ(ContainsPattern("100%_a\\b"), "%100\\%\\_a\\\\b%");
   EXPECT_EQ(IntArrayLiteral({1, 2, 3}), "{1,2,3}");

@@ -61,17 +61,16 @@ absl::Status RequireVendors(pqxx::transaction_base& txn,
   return status;
 }
 
-// A link change on a part that must exist: locks it and moves its etag.
+// A link change on a part that must exist: locks the part row.
 absl::Status LockPart(pqxx::transaction_base& txn, int32_t part_id) {
-  if (txn.exec_prepared(sql::kPartLockEtag.name, part_id).empty()) {
+  if (txn.exec_prepared(sql::kPartLock.name, part_id).empty()) {
     return NotFound("part", part_id);
   }
-  txn.exec_prepared(sql::kPartTouch.name, part_id);
   return absl::OkStatus();
 }
 
 absl::Status MissingOrStale(pqxx::transaction_base& txn, int32_t part_id) {
-  if (txn.exec_prepared(sql::kPartLockEtag.name, part_id).empty()) {
+  if (txn.exec_prepared(sql::kPartLock.name, part_id).empty()) {
     return NotFound("part", part_id);
   }
   return ErrorWithInfo(absl::StatusCode::kAborted,

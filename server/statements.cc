@@ -78,10 +78,16 @@ const PreparedStatement kVendorsLockExisting{
     "ORDER BY vendor_id FOR KEY SHARE"};
 
 // ---- parts ----
-#define SUPPLIERS_PART_COLUMNS                      \
-  "p.part_id, p.part_name, p.xmin::text, "          \
+// A part's links live in vendor_parts, whose changes (including cascades
+// from deleted vendors) do not touch the parts row, so the part's etag
+// combines the row's xmin with a digest of its link set.
+#define SUPPLIERS_PART_LINKS                        \
   "ARRAY(SELECT vp.vendor_id FROM vendor_parts vp " \
   "WHERE vp.part_id = p.part_id ORDER BY vp.vendor_id)::text"
+#define SUPPLIERS_PART_ETAG \
+  "(p.xmin::text || '-' || left(md5(" SUPPLIERS_PART_LINKS "), 12))"
+#define SUPPLIERS_PART_COLUMNS \
+  "p.part_id, p.part_name, " SUPPLIERS_PART_ETAG ", " SUPPLIERS_PART_LINKS
 
 const PreparedStatement kPartInsert{
     "part_insert",
@@ -117,22 +123,22 @@ const PreparedStatement kPartListIdDesc{
                          "ORDER BY p.part_id DESC LIMIT $4"};
 const PreparedStatement kPartUpdateName{
     "part_update_name",
-    "UPDATE parts SET part_name = $2 "
-    "WHERE part_id = $1 AND ($3 = '' OR xmin::text = $3) RETURNING part_id"};
-// Link changes lock the part row first: concurrent changes to one part's
-// links queue up instead of deadlocking, and touching the row moves the
-// part's etag.
-const PreparedStatement kPartLockEtag{
-    "part_lock_etag",
-    "SELECT xmin::text FROM parts WHERE part_id = $1 FOR NO KEY UPDATE"};
-const PreparedStatement kPartTouch{
-    "part_touch", "UPDATE parts SET part_name = part_name WHERE part_id = $1"};
+    "UPDATE parts p SET part_name = $2 "
+    "WHERE p.part_id = $1 AND ($3 = '' OR " SUPPLIERS_PART_ETAG
+    " = $3) "
+    "RETURNING p.part_id"};
+// Link changes lock the part row first, so concurrent changes to one part's
+// links queue up instead of deadlocking.
+const PreparedStatement kPartLock{
+    "part_lock", "SELECT 1 FROM parts WHERE part_id = $1 FOR NO KEY UPDATE"};
 // Returns the links and drawing the cascade removes, counted before.
 const PreparedStatement kPartDelete{
     "part_delete",
     "WITH links AS (SELECT count(*) AS n FROM vendor_parts WHERE part_id = $1),"
     " drawing AS (SELECT count(*) AS n FROM part_drawings WHERE part_id = $1) "
-    "DELETE FROM parts WHERE part_id = $1 AND ($2 = '' OR xmin::text = $2) "
+    "DELETE FROM parts p WHERE p.part_id = $1 "
+    "AND ($2 = '' OR " SUPPLIERS_PART_ETAG
+    " = $2) "
     "RETURNING (SELECT n FROM links), (SELECT n FROM drawing)"};
 const PreparedStatement kPartLinkVendors{
     "part_link_vendors",
@@ -144,6 +150,8 @@ const PreparedStatement kPartUnlinkVendors{
     "AND vendor_id = ANY($2::int[])"};
 
 #undef SUPPLIERS_PART_COLUMNS
+#undef SUPPLIERS_PART_ETAG
+#undef SUPPLIERS_PART_LINKS
 
 // ---- the tutorial's function, procedure and join ----
 const PreparedStatement kPartsByVendorFunction{
@@ -209,8 +217,7 @@ const std::vector<PreparedStatement>& AllStatements() {
       kPartListIdAsc,
       kPartListIdDesc,
       kPartUpdateName,
-      kPartLockEtag,
-      kPartTouch,
+      kPartLock,
       kPartDelete,
       kPartLinkVendors,
       kPartUnlinkVendors,

@@ -25,7 +25,8 @@ extern const PreparedStatement kVendorEtag;
 extern const PreparedStatement kVendorDelete;
 extern const PreparedStatement kVendorsLockExisting;
 
-// Parts. Rows are (part_id, part_name, etag, vendor_ids int[]).
+// Parts. Rows are (part_id, part_name, etag, vendor_ids int[]); the etag
+// changes with the row and with the part's set of links.
 extern const PreparedStatement kPartInsert;
 extern const PreparedStatement kPartGet;
 extern const PreparedStatement kPartGetMany;
@@ -34,8 +35,7 @@ extern const PreparedStatement kPartListNameDesc;
 extern const PreparedStatement kPartListIdAsc;
 extern const PreparedStatement kPartListIdDesc;
 extern const PreparedStatement kPartUpdateName;
-extern const PreparedStatement kPartLockEtag;
-extern const PreparedStatement kPartTouch;
+extern const PreparedStatement kPartLock;
 extern const PreparedStatement kPartDelete;
 extern const PreparedStatement kPartLinkVendors;
 extern const PreparedStatement kPartUnlinkVendors;

@@ -45,8 +45,8 @@ absl::Status ValidateSearchText(absl::string_view field,
 }
 
 absl::Status ValidateEtag(absl::string_view field, absl::string_view etag) {
-  if (etag.size() > 20 || !std::all_of(etag.begin(), etag.end(), [](char c) {
-        return absl::ascii_isdigit(c);
+  if (etag.size() > 40 || !std::all_of(etag.begin(), etag.end(), [](char c) {
+        return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f') || c == '-';
       })) {
     return InvalidField(field,
                         "is not an etag returned by this service; read the "

@@ -30,7 +30,8 @@ absl::StatusOr<std::string> ValidateName(absl::string_view field,
 absl::Status ValidateSearchText(absl::string_view field,
                                 absl::string_view value);
 
-// Empty (no precondition) or an etag this service returned: decimal digits.
+// Empty (no precondition) or shaped like an etag this service returns
+// (digits, lowercase hex, '-').
 // Anything else could never match and would hide a client bug.
 absl::Status ValidateEtag(absl::string_view field, absl::string_view etag);
 

@@ -1193,5 +1193,45 @@ TEST_F(PartApiTest, ConcurrentLinkChangesOnOnePartAllSucceed) {
   EXPECT_EQ(Count("vendor_parts"), 5);
 }
 
+// The etag covers the part's links, however they change.
+TEST_F(PartApiTest, EtagFollowsLinkChangesIncludingCascadesAndOnlyThem) {
+  const int vendor_a = CreateVendor("A");
+  const int vendor_b = CreateVendor("B");
+  const int part_id = CreatePart("SIM Tray", {vendor_a, vendor_b});
+  auto etag_now = [&] {
+    v1::GetPartRequest request;
+    request.set_part_id(part_id);
+    v1::GetPartResponse response;
+    EXPECT_TRUE(parts_->GetPart(Context().get(), request, &response).ok());
+    return response.part().etag();
+  };
+  const std::string before = etag_now();
+  // Removing a vendor that is not linked changes nothing, etag included.
+  v1::RemovePartVendorsRequest noop;
+  noop.set_part_id(part_id);
+  noop.add_vendor_ids(CreateVendor("Unlinked"));
+  v1::RemovePartVendorsResponse removed;
+  ASSERT_TRUE(parts_->RemovePartVendors(Context().get(), noop, &removed).ok());
+  EXPECT_EQ(removed.removed_links(), 0);
+  EXPECT_EQ(removed.part().etag(), before);
+  // Deleting a linked vendor cascades to the link: the old etag is stale.
+  v1::DeleteVendorRequest delete_vendor;
+  delete_vendor.set_vendor_id(vendor_b);
+  v1::DeleteVendorResponse deleted;
+  ASSERT_TRUE(
+      vendors_->DeleteVendor(Context().get(), delete_vendor, &deleted).ok());
+  EXPECT_NE(etag_now(), before);
+  v1::UpdatePartRequest update;
+  update.mutable_part()->set_part_id(part_id);
+  update.mutable_part()->set_part_name("Renamed");
+  update.mutable_part()->set_etag(before);
+  v1::UpdatePartResponse updated;
+  EXPECT_EQ(parts_->UpdatePart(Context().get(), update, &updated).error_code(),
+            grpc::StatusCode::ABORTED);
+  update.mutable_part()->set_etag(etag_now());
+  EXPECT_TRUE(parts_->UpdatePart(Context().get(), update, &updated).ok());
+  EXPECT_EQ(updated.part().part_name(), "Renamed");
+}
+
 }  // namespace
 }  // namespace suppliers

@@ -21,7 +21,7 @@ namespace {
 // terminated, server restarted), or at best an unsolicited message. Either
 // way the connection is not worth trusting, and this check costs no round
 // trip.
-bool SocketLooksIdle(const pqxx::connection& connection) {
+bool SocketLooksIdle(const PgConnection& connection) {
   const int fd = connection.sock();
   if (fd < 0) return false;
   pollfd p{fd, POLLIN, 0};
@@ -56,8 +56,13 @@ absl::StatusOr<ConnectionPool::Slot> ConnectionPool::Open(absl::Time deadline) {
         "deadline passed before a database connection could be opened");
   }
   try {
-    Slot slot{std::make_unique<pqxx::connection>(options_.conninfo),
-              absl::Now()};
+    Slot slot{std::make_unique<PgConnection>(options_.conninfo), absl::Now()};
+    if (!options_.session_setup.empty()) {
+      pqxx::nontransaction setup(*slot.connection);
+      for (const std::string& statement : options_.session_setup) {
+        setup.exec(statement);
+      }
+    }
     for (const PreparedStatement& statement : options_.statements) {
       slot.connection->prepare(statement.name, statement.sql);
       slot.connection->prepare_now(statement.name);

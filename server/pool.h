@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "pqxx/connection"
+#include "server/pg_connection.h"
 
 namespace suppliers {
 
@@ -42,6 +42,9 @@ struct PoolOptions {
   absl::Duration max_lifetime = absl::Minutes(30);
   // How often the maintenance thread expires and tops up idle connections.
   absl::Duration maintenance_interval = absl::Seconds(1);
+  // Run on every new connection before its statements are prepared (session
+  // settings, temporary tables the statements refer to).
+  std::vector<std::string> session_setup;
   // Prepared on every new connection before it is handed out.
   std::vector<PreparedStatement> statements;
 };
@@ -79,7 +82,7 @@ class ConnectionPool {
 
  private:
   struct Slot {
-    std::unique_ptr<pqxx::connection> connection;
+    std::unique_ptr<PgConnection> connection;
     absl::Time created;
   };
 
@@ -112,8 +115,8 @@ class ConnectionPool::Lease {
   Lease(const Lease&) = delete;
   ~Lease();
 
-  pqxx::connection& connection() const { return *slot_.connection; }
-  pqxx::connection* operator->() const { return slot_.connection.get(); }
+  PgConnection& connection() const { return *slot_.connection; }
+  PgConnection* operator->() const { return slot_.connection.get(); }
   // Drops the connection instead of returning it (after a broken-connection
   // error, or when its session state is unknown).
   void MarkBroken() { broken_ = true; }

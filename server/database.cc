@@ -104,4 +104,102 @@ absl::Status Database::RunOnce(CallContext& call, Access access, Body body) {
   return status;
 }
 
+absl::StatusOr<std::unique_ptr<TransactionSession>> Database::Begin(
+    CallContext& call, Access access, Isolation isolation) {
+  if (call.cancelled()) {
+    return absl::CancelledError("the call was cancelled by the client");
+  }
+  absl::StatusOr<ConnectionPool::Lease> lease = pool_.Acquire(call.deadline());
+  if (!lease.ok()) return lease.status();
+  const int64_t remaining_ms =
+      absl::ToInt64Milliseconds(call.deadline() - absl::Now());
+  if (remaining_ms < 1) return DeadlinePassed();
+  std::unique_ptr<TransactionSession> session(
+      new TransactionSession(call, *std::move(lease)));
+  try {
+    PgConnection& connection = session->lease_.connection();
+    if (access == Access::kReadOnly) {
+      if (isolation == Isolation::kRepeatableRead) {
+        session->txn_ = std::make_unique<
+            pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(
+            connection);
+      } else {
+        session->txn_ = std::make_unique<pqxx::read_transaction>(connection);
+      }
+    } else if (isolation == Isolation::kRepeatableRead) {
+      session->txn_ =
+          std::make_unique<pqxx::transaction<pqxx::repeatable_read>>(
+              connection);
+    } else {
+      session->txn_ = std::make_unique<pqxx::work>(connection);
+    }
+    session->txn_->exec_prepared(kSetStatementTimeout.name,
+                                 absl::StrCat(remaining_ms, "ms"));
+  } catch (const std::exception& e) {
+    return session->Fail(e);
+  }
+  return session;
+}
+
+TransactionSession::TransactionSession(CallContext& call,
+                                       ConnectionPool::Lease lease)
+    : call_(call), lease_(std::move(lease)) {
+  call_.Attach(&lease_);
+}
+
+TransactionSession::~TransactionSession() {
+  call_.Detach();
+  try {
+    txn_.reset();  // aborts an open transaction
+  } catch (const std::exception&) {
+    lease_.MarkBroken();
+  }
+}
+
+absl::Status TransactionSession::Fail(const std::exception& error) {
+  failed_ = FromDatabaseException(error, call_.cancelled());
+  if (failed_.code() == absl::StatusCode::kUnavailable) lease_.MarkBroken();
+  finished_ = true;
+  try {
+    txn_.reset();
+  } catch (const std::exception&) {
+    lease_.MarkBroken();
+  }
+  return failed_;
+}
+
+absl::Status TransactionSession::Run(Step step) {
+  if (!failed_.ok()) return failed_;
+  if (finished_) return absl::FailedPreconditionError("session finished");
+  if (call_.cancelled()) {
+    failed_ = absl::CancelledError("the call was cancelled by the client");
+    finished_ = true;
+    txn_.reset();
+    return failed_;
+  }
+  try {
+    absl::Status status = step(*txn_, lease_.connection());
+    if (!status.ok()) {
+      failed_ = status;
+      finished_ = true;
+      txn_.reset();
+    }
+    return status;
+  } catch (const std::exception& e) {
+    return Fail(e);
+  }
+}
+
+absl::Status TransactionSession::Commit() {
+  if (!failed_.ok()) return failed_;
+  if (finished_) return absl::FailedPreconditionError("session finished");
+  try {
+    txn_->commit();
+    finished_ = true;
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return Fail(e);
+  }
+}
+
 }  // namespace suppliers

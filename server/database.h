@@ -31,6 +31,7 @@ class CallContext {
 
  private:
   friend class Database;
+  friend class TransactionSession;
   void Attach(ConnectionPool::Lease* lease);
   void Detach();
 
@@ -43,10 +44,15 @@ class CallContext {
 // Statement every pooled connection must prepare for Database to work.
 extern const PreparedStatement kSetStatementTimeout;
 
+class TransactionSession;
+
 // Thread-safe; holds no per-call state.
 class Database {
  public:
   enum class Access { kReadOnly, kReadWrite };
+  // Repeatable read gives a multi-step read one snapshot (a download reads
+  // every chunk of the same drawing version).
+  enum class Isolation { kReadCommitted, kRepeatableRead };
   // Transaction body. Must start from a clean slate on each invocation (it
   // may be run again after a serialization failure) and return OK to commit.
   using Body = absl::FunctionRef<absl::Status(pqxx::transaction_base&)>;
@@ -64,12 +70,51 @@ class Database {
   // was cancelled; DEADLINE_EXCEEDED when no time is left.
   absl::Status Run(CallContext& call, Access access, Body body);
 
+  // Opens a transaction that spans several steps of one call (streams): a
+  // pooled connection held until the session is destroyed, attached to
+  // `call` for cancellation, statement_timeout from the call's deadline.
+  // `call` must outlive the session. Errors as for Run.
+  absl::StatusOr<std::unique_ptr<TransactionSession>> Begin(
+      CallContext& call, Access access, Isolation isolation);
+
   ConnectionPool& pool() { return pool_; }
 
  private:
   absl::Status RunOnce(CallContext& call, Access access, Body body);
 
   ConnectionPool& pool_;
+};
+
+// One open transaction of a streaming call. Not thread-safe: one step at a
+// time, from any thread. Destroying it rolls back what was not committed and
+// returns the connection to the pool (a network round trip: destroy it on a
+// worker, not on a gRPC thread).
+class TransactionSession {
+ public:
+  using Step =
+      absl::FunctionRef<absl::Status(pqxx::transaction_base&, PgConnection&)>;
+
+  TransactionSession(const TransactionSession&) = delete;
+  TransactionSession& operator=(const TransactionSession&) = delete;
+  ~TransactionSession();
+
+  // Runs `step` in the transaction. Exceptions are mapped as in
+  // Database::Run; after any error the transaction is rolled back and every
+  // later Step or Commit returns that error again.
+  absl::Status Run(Step step);
+  // Commits; the session is finished afterwards.
+  absl::Status Commit();
+
+ private:
+  friend class Database;
+  TransactionSession(CallContext& call, ConnectionPool::Lease lease);
+  absl::Status Fail(const std::exception& error);
+
+  CallContext& call_;
+  ConnectionPool::Lease lease_;
+  std::unique_ptr<pqxx::transaction_base> txn_;
+  absl::Status failed_;
+  bool finished_ = false;
 };
 
 }  // namespace suppliers

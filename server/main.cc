@@ -49,6 +49,13 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM/SIGINT, how long in-flight calls may finish");
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
           "how often the database health probe runs");
+ABSL_FLAG(int64_t, max_drawing_bytes, int64_t{512} << 20,
+          "largest drawing an upload may store (at most 1 GiB)");
+ABSL_FLAG(int, drawing_chunk_bytes, 64 << 10,
+          "bytes per download message (1 KiB to 1 MiB)");
+ABSL_FLAG(int, drawing_read_block_bytes, 1 << 20,
+          "bytes read from PostgreSQL per download query; the server's "
+          "buffer per download");
 ABSL_FLAG(std::string, migrations_dir, "",
           "migrate: read *.sql from this directory instead of the files "
           "embedded in the binary");
@@ -119,6 +126,10 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
   options.worker_threads = absl::GetFlag(FLAGS_workers);
   options.work_queue_capacity = absl::GetFlag(FLAGS_queue_capacity);
   options.health_interval = absl::GetFlag(FLAGS_health_interval);
+  options.drawings.max_bytes = absl::GetFlag(FLAGS_max_drawing_bytes);
+  options.drawings.chunk_bytes = absl::GetFlag(FLAGS_drawing_chunk_bytes);
+  options.drawings.read_block_bytes =
+      absl::GetFlag(FLAGS_drawing_read_block_bytes);
 
   auto server = SuppliersServer::Start(options);
   if (!server.ok()) {

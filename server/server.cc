@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
 #include "server/database.h"
+#include "server/drawing_service.h"
 #include "server/health_monitor.h"
 #include "server/log.h"
 #include "server/part_service.h"
@@ -41,9 +42,25 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   if (options.worker_threads <= 0) {
     options.worker_threads = options.pool.max_size;
   }
+  const DrawingLimits& drawings = options.drawings;
+  if (drawings.max_bytes < 0 || drawings.max_bytes > (int64_t{1} << 30)) {
+    return absl::InvalidArgumentError(
+        "max drawing size must be between 0 and 1 GiB (PostgreSQL's bytea "
+        "limit)");
+  }
+  if (drawings.chunk_bytes < 1024 || drawings.chunk_bytes > (1 << 20)) {
+    return absl::InvalidArgumentError(
+        "drawing chunk size must be between 1 KiB and 1 MiB");
+  }
+  if (drawings.read_block_bytes < drawings.chunk_bytes ||
+      drawings.read_block_bytes > (16 << 20)) {
+    return absl::InvalidArgumentError(
+        "drawing read block must be between the chunk size and 16 MiB");
+  }
   if (options.work_queue_capacity < 1) {
     return absl::InvalidArgumentError("work queue capacity must be at least 1");
   }
+  options.pool.session_setup = sql::SessionSetup();
   options.pool.statements = sql::AllStatements();
   std::unique_ptr<SuppliersServer> self(
       new SuppliersServer(std::move(options)));
@@ -54,7 +71,7 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   self->cancel_queue_ = std::make_unique<WorkQueue>(1, 1024);
   self->runtime_ = std::make_unique<CallRuntime>(
       CallRuntime{self->work_queue_.get(), self->cancel_queue_.get(),
-                  opts.default_call_deadline});
+                  opts.default_call_deadline, opts.default_stream_deadline});
   self->database_ = std::make_unique<Database>(*self->pool_);
   self->vendor_store_ = std::make_unique<VendorStore>(*self->database_);
   self->part_store_ = std::make_unique<PartStore>(*self->database_);
@@ -62,6 +79,10 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
       *self->vendor_store_, *self->runtime_);
   self->part_service_ =
       std::make_unique<PartServiceImpl>(*self->part_store_, *self->runtime_);
+  self->drawing_store_ =
+      std::make_unique<DrawingStore>(*self->database_, opts.drawings);
+  self->drawing_service_ = std::make_unique<DrawingServiceImpl>(
+      *self->drawing_store_, *self->runtime_);
 
   // The health service's descriptors must be in the generated pool for
   // reflection to describe it; referencing them links them in.
@@ -75,6 +96,9 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(self->vendor_service_.get());
   builder.RegisterService(self->part_service_.get());
+  builder.RegisterService(self->drawing_service_.get());
+  // Upload chunks are at most kMaxUploadChunkBytes plus framing.
+  builder.SetMaxReceiveMessageSize(kMaxUploadChunkBytes + (64 << 10));
   builder.AddListeningPort(opts.listen_address,
                            grpc::InsecureServerCredentials(), &self->port_);
   self->server_ = builder.BuildAndStart();

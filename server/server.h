@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/drawing_store.h"
 #include "server/pool.h"
 
 namespace grpc {
@@ -19,6 +20,7 @@ class Server;
 namespace suppliers {
 
 class Database;
+class DrawingServiceImpl;
 class HealthMonitor;
 class PartServiceImpl;
 class PartStore;
@@ -40,6 +42,10 @@ struct ServerOptions {
   int work_queue_capacity = 256;
   // Bound on a call whose client set no deadline.
   absl::Duration default_call_deadline = absl::Seconds(30);
+  // The same for streaming calls (drawing upload and download).
+  absl::Duration default_stream_deadline = absl::Minutes(10);
+  // Drawing size limit and transfer sizes.
+  DrawingLimits drawings;
   // How often the health probe asks the database.
   absl::Duration health_interval = absl::Seconds(1);
 };
@@ -84,8 +90,10 @@ class SuppliersServer {
   std::unique_ptr<Database> database_;
   std::unique_ptr<VendorStore> vendor_store_;
   std::unique_ptr<PartStore> part_store_;
+  std::unique_ptr<DrawingStore> drawing_store_;
   std::unique_ptr<VendorServiceImpl> vendor_service_;
   std::unique_ptr<PartServiceImpl> part_service_;
+  std::unique_ptr<DrawingServiceImpl> drawing_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HealthMonitor> health_monitor_;
   absl::Mutex shutdown_mu_;

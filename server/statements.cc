@@ -3,6 +3,8 @@
 // built from request data.
 #include "server/statements.h"
 
+#include <string>
+
 #include "server/database.h"
 
 namespace suppliers::sql {
@@ -176,6 +178,58 @@ const PreparedStatement kPartVendorPairs{
     "($2::varchar, $3::int, $4::varchar, $5::int) "
     "ORDER BY p.part_name, p.part_id, v.vendor_name, v.vendor_id LIMIT $6"};
 
+// ---- drawings ----
+// ON COMMIT DELETE ROWS: staged chunks never outlive their transaction, and a
+// rolled-back upload leaves nothing. EXTERNAL: chunks are not compressed
+// twice (drawings are mostly compressed already).
+const std::vector<std::string>& SessionSetup() {
+  static const auto* const kSetup = new std::vector<std::string>{
+      "CREATE TEMPORARY TABLE drawing_upload_chunks ("
+      "seq integer PRIMARY KEY, data bytea NOT NULL) ON COMMIT DELETE ROWS",
+      "ALTER TABLE drawing_upload_chunks ALTER COLUMN data SET STORAGE "
+      "EXTERNAL"};
+  return *kSetup;
+}
+// Returns the part's name and keeps the part from being deleted while its
+// drawing uploads.
+const PreparedStatement kDrawingLockPart{
+    "drawing_lock_part",
+    "SELECT part_name FROM parts WHERE part_id = $1 FOR KEY SHARE"};
+const PreparedStatement kDrawingStageChunk{
+    "drawing_stage_chunk",
+    "INSERT INTO drawing_upload_chunks (seq, data) VALUES ($1, $2)"};
+// Assembles the staged chunks server-side into the tutorial's table; returns
+// whether an existing drawing was replaced.
+const PreparedStatement kDrawingAssemble{
+    "drawing_assemble",
+    "INSERT INTO part_drawings (part_id, file_extension, drawing_data) "
+    "SELECT $1, $2, COALESCE(string_agg(data, ''::bytea ORDER BY seq), "
+    "''::bytea) FROM drawing_upload_chunks "
+    "ON CONFLICT (part_id) DO UPDATE SET "
+    "file_extension = EXCLUDED.file_extension, "
+    "drawing_data = EXCLUDED.drawing_data "
+    "RETURNING xmax <> 0"};
+// The digest normally comes from drawing_digests (kept by a trigger); the
+// fallback computes it for rows the trigger has not seen.
+const PreparedStatement kDrawingMetadata{
+    "drawing_metadata",
+    "SELECT p.part_name, d.file_extension, "
+    "COALESCE(g.size_bytes, octet_length(d.drawing_data)), "
+    "encode(COALESCE(g.sha256, sha256(d.drawing_data)), 'hex') "
+    "FROM part_drawings d JOIN parts p ON p.part_id = d.part_id "
+    "LEFT JOIN drawing_digests g ON g.part_id = d.part_id "
+    "WHERE d.part_id = $1"};
+// $2 is 1-based. drawing_data is stored EXTERNAL (uncompressed), so this
+// reads only the TOAST chunks covering the range.
+const PreparedStatement kDrawingReadRange{
+    "drawing_read_range",
+    "SELECT substring(drawing_data FROM $2::int FOR $3::int) "
+    "FROM part_drawings WHERE part_id = $1"};
+const PreparedStatement kDrawingDelete{
+    "drawing_delete", "DELETE FROM part_drawings WHERE part_id = $1"};
+const PreparedStatement kPartExists{"part_exists",
+                                    "SELECT 1 FROM parts WHERE part_id = $1"};
+
 // ---- idempotency keys ----
 // Claims $1; a concurrent claim of the same key waits for the first
 // transaction and then finds the key taken.
@@ -225,6 +279,13 @@ const std::vector<PreparedStatement>& AllStatements() {
       kAddNewPartProcedure,
       kLastInsertedPartAndVendor,
       kPartVendorPairs,
+      kDrawingLockPart,
+      kDrawingStageChunk,
+      kDrawingAssemble,
+      kDrawingMetadata,
+      kDrawingReadRange,
+      kDrawingDelete,
+      kPartExists,
       kRequestIdClaim,
       kRequestIdLookup,
       kRequestIdStoreResponse,

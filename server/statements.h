@@ -46,11 +46,24 @@ extern const PreparedStatement kAddNewPartProcedure;
 extern const PreparedStatement kLastInsertedPartAndVendor;
 extern const PreparedStatement kPartVendorPairs;
 
+// Drawings. Uploads stage their chunks in a per-session temporary table
+// (created by SessionSetup()) and assemble them in one statement.
+extern const PreparedStatement kDrawingLockPart;
+extern const PreparedStatement kDrawingStageChunk;
+extern const PreparedStatement kDrawingAssemble;
+extern const PreparedStatement kDrawingMetadata;
+extern const PreparedStatement kDrawingReadRange;
+extern const PreparedStatement kDrawingDelete;
+extern const PreparedStatement kPartExists;
+
 // Idempotency keys (AIP-155).
 extern const PreparedStatement kRequestIdClaim;
 extern const PreparedStatement kRequestIdLookup;
 extern const PreparedStatement kRequestIdStoreResponse;
 extern const PreparedStatement kRequestIdExpire;
+
+// What every pooled connection runs before preparing AllStatements().
+const std::vector<std::string>& SessionSetup();
 
 // Every statement above plus the ones the call runner needs.
 const std::vector<PreparedStatement>& AllStatements();

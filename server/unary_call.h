@@ -25,7 +25,35 @@ struct CallRuntime {
   WorkQueue* cancels;  // cancel requests (each a short network round trip)
   // Upper bound on one call when the client sets no deadline.
   absl::Duration default_deadline = absl::Seconds(30);
+  // The same for streaming calls, which move whole drawings.
+  absl::Duration default_stream_deadline = absl::Minutes(10);
 };
+
+// The call's deadline: the client's, capped by the server's default.
+inline absl::Time CallDeadline(grpc::CallbackServerContext* context,
+                               absl::Duration server_default) {
+  return std::min(absl::FromChrono(context->deadline()),
+                  absl::Now() + server_default);
+}
+
+// Runs `task` on the worker queue. When the queue refuses (full, stopping),
+// runs `refused(status)` on the cancel queue instead, so that the caller, a
+// gRPC thread, never does the database clean-up itself.
+inline void RunOnWorker(const CallRuntime& runtime,
+                        absl::AnyInvocable<void() &&> task,
+                        absl::AnyInvocable<void(absl::Status) &&> refused) {
+  absl::Status queued = runtime.work->Submit(std::move(task));
+  if (queued.ok()) return;
+  absl::AnyInvocable<void()&&> fallback = [refused = std::move(refused),
+                                           queued]() mutable {
+    std::move(refused)(queued);
+  };
+  // The cancel queue refusing too means the server is stopping; then the
+  // clean-up runs here rather than never.
+  if (!runtime.cancels->Submit(std::move(fallback)).ok()) {
+    std::move(fallback)();
+  }
+}
 
 // One unary call. Created by StartUnaryCall; deletes itself in OnDone, which
 // gRPC calls only after Finish() and after any OnCancel() has returned.
@@ -38,7 +66,8 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
             const CallRuntime& runtime)
       : response_(response),
         runtime_(runtime),
-        call_(std::make_shared<CallContext>(Deadline(context, runtime))) {}
+        call_(std::make_shared<CallContext>(
+            CallDeadline(context, runtime.default_deadline))) {}
 
   void Start(Handler handler) {
     absl::Status queued = runtime_.work->Submit(
@@ -66,13 +95,6 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 
  private:
-  static absl::Time Deadline(grpc::CallbackServerContext* context,
-                             const CallRuntime& runtime) {
-    const absl::Time fallback = absl::Now() + runtime.default_deadline;
-    const absl::Time client = absl::FromChrono(context->deadline());
-    return std::min(client, fallback);
-  }
-
   Response* const response_;
   const CallRuntime& runtime_;
   const std::shared_ptr<CallContext> call_;

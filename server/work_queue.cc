@@ -16,7 +16,7 @@ WorkQueue::WorkQueue(int threads, int capacity)
 
 WorkQueue::~WorkQueue() { Stop(); }
 
-absl::Status WorkQueue::Submit(absl::AnyInvocable<void() &&> task) {
+absl::Status WorkQueue::Submit(absl::AnyInvocable<void() &&>&& task) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("the server is shutting down");
   if (tasks_.size() >= capacity_) {

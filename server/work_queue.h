@@ -30,8 +30,9 @@ class WorkQueue {
   ~WorkQueue();
 
   // Queues `task`. RESOURCE_EXHAUSTED when `capacity` tasks are already
-  // waiting; UNAVAILABLE after Stop().
-  absl::Status Submit(absl::AnyInvocable<void() &&> task);
+  // waiting; UNAVAILABLE after Stop(). `task` is moved from only when it is
+  // accepted, so a refused task can still be run or cleaned up otherwise.
+  absl::Status Submit(absl::AnyInvocable<void() &&>&& task);
 
   // Refuses new tasks, finishes the accepted ones and joins the threads.
   // Idempotent; called by the owner (not concurrently with itself).

@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "server/server.h"
+#include "suppliers/v1/drawing.grpc.pb.h"
 #include "suppliers/v1/part.grpc.pb.h"
 #include "suppliers/v1/vendor.grpc.pb.h"
 #include "tests/pg/pg_cluster.h"
@@ -43,6 +44,7 @@ class ApiTest : public ::testing::Test {
                                    grpc::InsecureChannelCredentials());
     vendors_ = v1::VendorService::NewStub(channel_);
     parts_ = v1::PartService::NewStub(channel_);
+    drawings_ = v1::DrawingService::NewStub(channel_);
   }
 
   // Lets a test adjust the server before it starts.
@@ -136,6 +138,7 @@ class ApiTest : public ::testing::Test {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::VendorService::Stub> vendors_;
   std::unique_ptr<v1::PartService::Stub> parts_;
+  std::unique_ptr<v1::DrawingService::Stub> drawings_;
 };
 
 }  // namespace suppliers::testing

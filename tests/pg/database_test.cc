@@ -25,6 +25,7 @@ class DatabaseTest : public ::testing::Test {
     options.conninfo = *conninfo;
     options.max_size = 2;
     options.min_idle = 0;
+    options.session_setup = sql::SessionSetup();
     options.statements = sql::AllStatements();
     pool_ = std::make_unique<ConnectionPool>(options);
     database_ = std::make_unique<Database>(*pool_);

@@ -34,6 +34,10 @@ TESTED_METHODS=(
   suppliers.v1.PartService/ListPartsByVendor
   suppliers.v1.PartService/AddPartWithNewVendor
   suppliers.v1.PartService/ListPartVendorPairs
+  suppliers.v1.DrawingService/UploadDrawing
+  suppliers.v1.DrawingService/DownloadDrawing
+  suppliers.v1.DrawingService/GetDrawingMetadata
+  suppliers.v1.DrawingService/DeleteDrawing
 )
 
 # "package.Service" and "package.Service/Method" as declared in the protos.
@@ -45,8 +49,8 @@ awk '$1 == "package" { pkg = $2; sub(/;.*/, "", pkg) }
      $1 == "rpc" { m = $2; sub(/\(.*/, "", m); print pkg "." svc "/" m }' "${protos[@]}" |
   sort >"$work/proto_methods.txt"
 printf '%s\n' "${TESTED_METHODS[@]}" | sort >"$work/tested.txt"
-check "the protos declare both suppliers services" \
-  diff <(printf '%s\n' suppliers.v1.PartService suppliers.v1.VendorService) "$work/proto_services.txt"
+check "the protos declare the three suppliers services" \
+  diff <(printf '%s\n' suppliers.v1.DrawingService suppliers.v1.PartService suppliers.v1.VendorService) "$work/proto_services.txt"
 check "the test's method list equals the rpcs of the protos" diff "$work/tested.txt" "$work/proto_methods.txt"
 
 start_throwaway_postgres
@@ -64,6 +68,7 @@ curl_() { "$BUF" curl --protocol grpc --http2-prior-knowledge "$@"; }
 curl_ --list-services "$url" >"$work/services.txt"
 check "reflection lists suppliers.v1.VendorService" grep -qx suppliers.v1.VendorService "$work/services.txt"
 check "reflection lists suppliers.v1.PartService" grep -qx suppliers.v1.PartService "$work/services.txt"
+check "reflection lists suppliers.v1.DrawingService" grep -qx suppliers.v1.DrawingService "$work/services.txt"
 check "reflection lists no other suppliers service" \
   diff <(grep '^suppliers\.' "$work/services.txt" | sort) "$work/proto_services.txt"
 curl_ --list-methods "$url" >"$work/methods.txt"
@@ -192,6 +197,36 @@ check "ListPartVendorPairs: the tutorial's join, by part name" \
     ["OLED", "LG"], ["Speaker", "Asahi Glass Co Ltd."], ["Speaker", "Daikin Industries Ltd."]]'
 check "ListPartVendorPairs: ids match names" \
   expect '[[p["partId"], p["vendorId"]] for p in r["pairs"]]' '[[1, 2], [1, 5], [3, 8], [2, 3], [2, 4]]'
+
+# --- DrawingService (client and server streaming through reflection) --------
+# Two messages in one request body: the header, then one chunk (base64).
+png=$(printf '\x89PNG\r\n\x1a\n\x00\xff' | base64)
+call DrawingService/UploadDrawing "{\"header\":{\"partId\":1,\"fileExtension\":\"png\",\"totalSize\":\"10\"}} {\"chunk\":\"$png\"}"
+check "UploadDrawing: 10 bytes stored for part 1" \
+  expect '[r["metadata"]["sizeBytes"], r["metadata"]["fileName"]]' '["10", "Nano SIM Tray.png"]'
+sha=$(printf '\x89PNG\r\n\x1a\n\x00\xff' | sha256sum | cut -d' ' -f1)
+check "UploadDrawing: the server's SHA-256 is the file's" expect 'r["metadata"]["sha256"]' "\"$sha\""
+call DrawingService/GetDrawingMetadata '{"partId":1}'
+check "GetDrawingMetadata: extension and size" \
+  expect '[r["metadata"]["fileExtension"], r["metadata"]["sizeBytes"]]' '["png", "10"]'
+call DrawingService/DownloadDrawing '{"partId":1,"readOffset":"8"}'
+check "DownloadDrawing: metadata first, then the bytes of the range" \
+  python3 -S - "$work/r.json" "$(printf '\x00\xff' | base64)" <<'EOF'
+import json, sys
+text, decoder, messages, i = open(sys.argv[1]).read(), json.JSONDecoder(), [], 0
+while True:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i >= len(text):
+        break
+    message, i = decoder.raw_decode(text, i)
+    messages.append(message)
+assert "metadata" in messages[0], messages
+assert messages[0]["metadata"]["rangeOffset"] == "8", messages[0]
+assert "".join(m["chunk"] for m in messages[1:]) == sys.argv[2], messages
+EOF
+call DrawingService/DeleteDrawing '{"partId":1}'
+check "DeleteDrawing: one row" expect 'r["deletedRows"]' '1'
 
 call PartService/DeletePart '{"partId":2}'
 check "DeletePart 2: one row, two links, no drawing" \

@@ -138,13 +138,47 @@ TEST_F(TutorialFlowTest, WholeFlowEndsInTheReferenceState) {
   EXPECT_EQ(ids.part_id(), 8);
   EXPECT_EQ(ids.vendor_id(), 8);
 
-  // Page 10, delete: part 2, its links cascade.
+  // Page 9, BLOB: drawings for parts 1 and 2, one read back with its part's
+  // name, saved as <part_name>.<file_extension>.
+  const std::string sim_tray_png("\x89PNG\r\n\x1a\n sim tray", 17);
+  const std::string speaker_png("\x89PNG\r\n\x1a\n speaker", 16);
+  for (const auto& [part_id, bytes] :
+       {std::pair<int, std::string>{1, sim_tray_png}, {2, speaker_png}}) {
+    v1::UploadDrawingResponse stored;
+    auto context = Context();
+    auto writer = drawings_->UploadDrawing(context.get(), &stored);
+    v1::UploadDrawingRequest message;
+    message.mutable_header()->set_part_id(part_id);
+    message.mutable_header()->set_file_extension("png");
+    ASSERT_TRUE(writer->Write(message));
+    message.set_chunk(bytes);
+    ASSERT_TRUE(writer->Write(message));
+    ASSERT_TRUE(writer->WritesDone());
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+  v1::DownloadDrawingRequest download;
+  download.set_part_id(1);
+  auto download_context = Context();
+  auto reader = drawings_->DownloadDrawing(download_context.get(), download);
+  v1::DownloadDrawingResponse message;
+  std::string file_name, bytes;
+  while (reader->Read(&message)) {
+    if (message.has_metadata()) file_name = message.metadata().file_name();
+    bytes += message.chunk();
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(file_name, "SIM Tray.png");
+  EXPECT_EQ(bytes, sim_tray_png);
+
+  // Page 10, delete: part 2, its links and its drawing cascade.
   v1::DeletePartRequest delete_part;
   delete_part.set_part_id(2);
   v1::DeletePartResponse deleted;
   ASSERT_TRUE(parts_->DeletePart(Context().get(), delete_part, &deleted).ok());
   EXPECT_EQ(deleted.deleted_rows(), 1);
   EXPECT_EQ(deleted.deleted_links(), 2);
+  EXPECT_TRUE(deleted.deleted_drawing());
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM part_drawings"), 1);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM vendor_parts WHERE part_id = 2"), 0);
 
   // The reference's final state.

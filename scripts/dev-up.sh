@@ -2,8 +2,9 @@
 # The README's first command: installs what is missing, builds, starts the
 # local PostgreSQL (data in .local/pg), gives it a fresh `suppliers` database
 # (KEEP_DATA=1 keeps the existing one), migrates, starts the server on
-# 127.0.0.1:50051, runs the sample client's demo against it when the client
-# is built, and keeps the server in the foreground until Ctrl-C / SIGTERM.
+# 127.0.0.1:50051, runs the sample client's demo against it (the tutorial,
+# checked step by step; skipped with KEEP_DATA=1), and keeps the server in
+# the foreground until Ctrl-C / SIGTERM.
 # Idempotent; safe to re-run after a failed run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +32,14 @@ server_pid=$!
 echo "$server_pid" >.local/server.pid
 trap 'kill -TERM "$server_pid" 2>/dev/null || true' INT TERM
 
-if [ -x build/client/suppliers-client ]; then
+# Wait until the server answers and reaches its database.
+for _ in $(seq 1 50); do
+  build/client/suppliers-client --target "$listen" health check >/dev/null 2>&1 && break
+  sleep 0.2
+done
+if [ "${KEEP_DATA:-0}" = "1" ]; then
+  echo "KEEP_DATA=1: kept the existing data, so the demo (which needs empty tables) is skipped."
+else
   build/client/suppliers-client --target "$listen" demo ||
     { kill -TERM "$server_pid"; wait "$server_pid" || true; exit 1; }
 fi

@@ -48,7 +48,11 @@ echo "suppliers-server is running on $listen (pid $server_pid); Ctrl-C stops it.
 set +e
 wait "$server_pid"
 status=$?
-# The first wait returns when a trapped signal arrives; wait for the exit.
-kill -0 "$server_pid" 2>/dev/null && { wait "$server_pid"; status=$?; }
+# A trapped signal interrupts the first wait (status > 128); the second one
+# returns the server's own exit code once it has drained.
+if [ "$status" -gt 128 ]; then
+  wait "$server_pid"
+  status=$?
+fi
 rm -f .local/server.pid
 exit "$status"

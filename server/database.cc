@@ -67,35 +67,12 @@ absl::Status Database::Run(CallContext& call, Access access, Body body) {
 }
 
 absl::Status Database::RunOnce(CallContext& call, Access access, Body body) {
-  if (call.cancelled()) {
-    return absl::CancelledError("the call was cancelled by the client");
-  }
-  absl::StatusOr<ConnectionPool::Lease> lease = pool_.Acquire(call.deadline());
-  if (!lease.ok()) return lease.status();
-  const int64_t remaining_ms =
-      absl::ToInt64Milliseconds(call.deadline() - absl::Now());
-  if (remaining_ms < 1) return DeadlinePassed();
-
-  call.Attach(&*lease);
-  absl::Status status;
-  try {
-    std::unique_ptr<pqxx::transaction_base> txn;
-    if (access == Access::kReadOnly) {
-      txn = std::make_unique<pqxx::read_transaction>(lease->connection());
-    } else {
-      txn = std::make_unique<pqxx::work>(lease->connection());
-    }
-    // The server enforces the caller's deadline even if the cancel request
-    // from OnCancel is lost.
-    txn->exec_prepared(kSetStatementTimeout.name,
-                       absl::StrCat(remaining_ms, "ms"));
-    status = body(*txn);
-    if (status.ok()) txn->commit();
-  } catch (const std::exception& e) {
-    status = FromDatabaseException(e, call.cancelled());
-    if (status.code() == absl::StatusCode::kUnavailable) lease->MarkBroken();
-  }
-  call.Detach();
+  absl::StatusOr<std::unique_ptr<TransactionSession>> session =
+      Begin(call, access, Isolation::kReadCommitted);
+  if (!session.ok()) return session.status();
+  absl::Status status = (*session)->Run(
+      [&](pqxx::transaction_base& txn, PgConnection&) { return body(txn); });
+  if (status.ok()) status = (*session)->Commit();
   if (status.ok() && call.cancelled()) {
     // Committed work stays committed; the client is gone and will not see
     // the answer, which gRPC reports as CANCELLED anyway.

@@ -11,6 +11,7 @@
 #include "pqxx/pqxx"
 #include "server/errors.h"
 #include "server/idempotency.h"
+#include "server/named_list.h"
 #include "server/page_token.h"
 #include "server/statements.h"
 #include "server/validation.h"
@@ -153,67 +154,21 @@ absl::StatusOr<v1::GetPartResponse> PartStore::Get(
 
 absl::StatusOr<v1::ListPartsResponse> PartStore::List(
     CallContext& call, const v1::ListPartsRequest& request) {
-  absl::StatusOr<int> page_size = ValidatePageSize(
-      "page_size", request.page_size(), kDefaultPartPageSize, kMaxPartPageSize);
-  if (!page_size.ok()) return page_size.status();
-  if (!v1::PartOrder_IsValid(request.order_by())) {
-    return InvalidField("order_by", "is not a known PartOrder value");
-  }
-  if (absl::Status s =
-          ValidateSearchText("name_contains", request.name_contains());
-      !s.ok()) {
-    return s;
-  }
-  // Unspecified sorts as name ascending, so tokens of either work for both.
-  const int order = request.order_by() == v1::PART_ORDER_UNSPECIFIED
-                        ? v1::PART_ORDER_NAME_ASC
-                        : request.order_by();
-  const std::string query = absl::StrCat(order, "/", request.name_contains());
-  absl::StatusOr<std::optional<PageCursor>> cursor =
-      DecodePageToken("page_token", request.page_token(), "parts", query);
-  if (!cursor.ok()) return cursor.status();
-
-  const char* statement = sql::kPartListNameAsc.name;
-  bool by_name = true;
-  switch (request.order_by()) {
-    case v1::PART_ORDER_NAME_DESC:
-      statement = sql::kPartListNameDesc.name;
-      break;
-    case v1::PART_ORDER_ID_ASC:
-      statement = sql::kPartListIdAsc.name;
-      by_name = false;
-      break;
-    case v1::PART_ORDER_ID_DESC:
-      statement = sql::kPartListIdDesc.name;
-      by_name = false;
-      break;
-    default:
-      break;
-  }
-  const std::string pattern = ContainsPattern(request.name_contains());
-  const bool has_cursor = cursor->has_value();
-  const PageCursor after = cursor->value_or(PageCursor{});
-  const int limit = *page_size + 1;
-
+  absl::StatusOr<NamedListQuery> query = NamedListQuery::Prepare(
+      {"parts", request.page_size(), kDefaultPartPageSize, kMaxPartPageSize,
+       request.order_by(), request.name_contains(), request.page_token()},
+      {sql::kPartListNameAsc.name, sql::kPartListNameDesc.name,
+       sql::kPartListIdAsc.name, sql::kPartListIdDesc.name});
+  if (!query.ok()) return query.status();
   v1::ListPartsResponse response;
   absl::Status status =
       database_.Run(call, Access::kReadOnly, [&](pqxx::transaction_base& txn) {
         response.Clear();
-        const pqxx::result rows =
-            by_name ? txn.exec_prepared(statement, pattern, has_cursor,
-                                        after.name, after.id, limit)
-                    : txn.exec_prepared(statement, pattern, has_cursor,
-                                        after.id, limit);
-        for (const pqxx::row& row : rows) {
-          if (response.parts_size() == *page_size) {
-            const v1::Part& last = *response.parts().rbegin();
-            response.set_next_page_token(EncodePageToken(
-                "parts", query,
-                PageCursor{last.part_id(), last.part_name(), 0, ""}));
-            break;
-          }
-          *response.add_parts() = PartFromRow(row);
-        }
+        response.set_next_page_token(query->Run(txn, [&](const pqxx::row& row) {
+          v1::Part* added = response.add_parts();
+          *added = PartFromRow(row);
+          return PageCursor{added->part_id(), added->part_name(), 0, ""};
+        }));
         return absl::OkStatus();
       });
   if (!status.ok()) return status;

@@ -6,6 +6,7 @@
 #include "pqxx/pqxx"
 #include "server/errors.h"
 #include "server/idempotency.h"
+#include "server/named_list.h"
 #include "server/page_token.h"
 #include "server/statements.h"
 #include "server/validation.h"
@@ -120,69 +121,22 @@ absl::StatusOr<v1::GetVendorResponse> VendorStore::Get(
 
 absl::StatusOr<v1::ListVendorsResponse> VendorStore::List(
     CallContext& call, const v1::ListVendorsRequest& request) {
-  absl::StatusOr<int> page_size =
-      ValidatePageSize("page_size", request.page_size(), kDefaultVendorPageSize,
-                       kMaxVendorPageSize);
-  if (!page_size.ok()) return page_size.status();
-  if (!v1::VendorOrder_IsValid(request.order_by())) {
-    return InvalidField("order_by", "is not a known VendorOrder value");
-  }
-  if (absl::Status s =
-          ValidateSearchText("name_contains", request.name_contains());
-      !s.ok()) {
-    return s;
-  }
-  // Unspecified sorts as name ascending, so tokens of either work for both.
-  const int order = request.order_by() == v1::VENDOR_ORDER_UNSPECIFIED
-                        ? v1::VENDOR_ORDER_NAME_ASC
-                        : request.order_by();
-  const std::string query = absl::StrCat(order, "/", request.name_contains());
-  absl::StatusOr<std::optional<PageCursor>> cursor =
-      DecodePageToken("page_token", request.page_token(), "vendors", query);
-  if (!cursor.ok()) return cursor.status();
-
-  const bool by_name = request.order_by() == v1::VENDOR_ORDER_UNSPECIFIED ||
-                       request.order_by() == v1::VENDOR_ORDER_NAME_ASC ||
-                       request.order_by() == v1::VENDOR_ORDER_NAME_DESC;
-  const char* statement = sql::kVendorListNameAsc.name;
-  switch (request.order_by()) {
-    case v1::VENDOR_ORDER_NAME_DESC:
-      statement = sql::kVendorListNameDesc.name;
-      break;
-    case v1::VENDOR_ORDER_ID_ASC:
-      statement = sql::kVendorListIdAsc.name;
-      break;
-    case v1::VENDOR_ORDER_ID_DESC:
-      statement = sql::kVendorListIdDesc.name;
-      break;
-    default:
-      break;
-  }
-  const std::string pattern = ContainsPattern(request.name_contains());
-  const bool has_cursor = cursor->has_value();
-  const PageCursor after = cursor->value_or(PageCursor{});
-  // One row more than asked tells whether another page exists.
-  const int limit = *page_size + 1;
-
+  absl::StatusOr<NamedListQuery> query = NamedListQuery::Prepare(
+      {"vendors", request.page_size(), kDefaultVendorPageSize,
+       kMaxVendorPageSize, request.order_by(), request.name_contains(),
+       request.page_token()},
+      {sql::kVendorListNameAsc.name, sql::kVendorListNameDesc.name,
+       sql::kVendorListIdAsc.name, sql::kVendorListIdDesc.name});
+  if (!query.ok()) return query.status();
   v1::ListVendorsResponse response;
   absl::Status status =
       database_.Run(call, Access::kReadOnly, [&](pqxx::transaction_base& txn) {
         response.Clear();
-        const pqxx::result rows =
-            by_name ? txn.exec_prepared(statement, pattern, has_cursor,
-                                        after.name, after.id, limit)
-                    : txn.exec_prepared(statement, pattern, has_cursor,
-                                        after.id, limit);
-        for (const pqxx::row& row : rows) {
-          if (response.vendors_size() == *page_size) {
-            const v1::Vendor& last = *response.vendors().rbegin();
-            response.set_next_page_token(EncodePageToken(
-                "vendors", query,
-                PageCursor{last.vendor_id(), last.vendor_name(), 0, ""}));
-            break;
-          }
-          *response.add_vendors() = VendorFromRow(row);
-        }
+        response.set_next_page_token(query->Run(txn, [&](const pqxx::row& row) {
+          v1::Vendor* added = response.add_vendors();
+          *added = VendorFromRow(row);
+          return PageCursor{added->vendor_id(), added->vendor_name(), 0, ""};
+        }));
         return absl::OkStatus();
       });
   if (!status.ok()) return status;

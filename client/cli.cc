@@ -555,7 +555,8 @@ std::vector<Command> Commands() {
   add({"drawings",
        "download",
        "suppliers.v1.DrawingService/DownloadDrawing",
-       "save a part's drawing as <part_name>.<extension> (streamed)",
+       "save a part's drawing as <part_name>.<extension> (streamed); a "
+       "range is saved as <part_name>.<extension>.bytes-FIRST-LAST",
        {{"part-id", "ID", "part id", true},
         {"out-dir", "DIR", "where to save it (default .)"},
         {"offset", "N", "first byte (default 0)"},
@@ -587,7 +588,16 @@ std::vector<Command> Commands() {
            return Fail(metadata.status(), g);
          }
          // Renamed only once complete: no half-written drawing under its name.
-         const std::filesystem::path target = dir / metadata->file_name();
+         // A byte range is not the drawing, so it never takes the drawing's
+         // name: it is saved as "<file>.bytes-FIRST-LAST".
+         std::string name = metadata->file_name();
+         if (metadata->range_offset() != 0 ||
+             metadata->range_length() != metadata->size_bytes()) {
+           absl::StrAppend(
+               &name, ".bytes-", metadata->range_offset(), "-",
+               metadata->range_offset() + metadata->range_length() - 1);
+         }
+         const std::filesystem::path target = dir / name;
          std::filesystem::rename(partial, target);
          if (g.json) {
            std::printf("%s\n", ToJsonLine(*metadata).c_str());

@@ -62,7 +62,8 @@ class Demo {
       Delete();
       FinalState();
     } catch (const Stop& stop) {
-      std::fprintf(out_, "\ndemo stopped: %s\n", stop.reason.c_str());
+      std::fflush(out_);
+      std::fprintf(stderr, "error: demo stopped: %s\n", stop.reason.c_str());
       return kExitFailed;
     }
     if (mismatches_ > 0) {
@@ -303,7 +304,8 @@ class Demo {
     Check("new vendor id", 8, ids.vendor_id());
   }
 
-  // Page 9: BLOB write and read, with two PNG files made here.
+  // Page 9: BLOB write and read, with two PNG files made here (in a
+  // temporary folder, removed afterwards).
   void Blob() {
     Page("9. BLOB: drawings of parts 1 and 2, one read back");
     char pattern[] = "/tmp/suppliers-demo-XXXXXX";
@@ -336,7 +338,8 @@ class Demo {
     std::ofstream(dir / metadata.file_name(), std::ios::binary) << downloaded;
     Check<std::string>("saved as", "SIM Tray.png", metadata.file_name());
     Check("read back byte for byte", true, downloaded == sim_tray);
-    std::fprintf(out_, "  (files in %s)\n", dir.c_str());
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
   }
 
   // Page 10: delete.

@@ -8,21 +8,47 @@
 namespace suppliers {
 namespace {
 
+// What both streaming reactors share: the call's context (deadline capped
+// by the server's stream default), cancellation forwarded to PostgreSQL, and
+// running steps on the worker queue, failing the call if it is refused.
+// Deletes itself in OnDone, which gRPC calls after Finish().
+template <typename Reactor>
+class DatabaseStream : public Reactor {
+ protected:
+  DatabaseStream(grpc::CallbackServerContext* context,
+                 const CallRuntime& runtime)
+      : runtime_(runtime),
+        call_(std::make_shared<CallContext>(
+            CallDeadline(context, runtime.default_stream_deadline))) {}
+
+  // Ends the call with `status`, releasing its database session first.
+  virtual void Fail(const absl::Status& status) = 0;
+
+  void OnWorker(absl::AnyInvocable<void() &&> task) {
+    RunOnWorker(runtime_, std::move(task),
+                [this](absl::Status refused) { Fail(refused); });
+  }
+
+  void OnCancel() override { CancelInBackground(runtime_, call_); }
+  void OnDone() override { delete this; }
+
+  const CallRuntime& runtime_;
+  const std::shared_ptr<CallContext> call_;
+};
+
 // One upload. gRPC reads the next message only after StartRead, and we call
 // it only once the previous chunk is in the database: the server holds one
 // chunk per upload, however large the file. Deletes itself in OnDone.
 class UploadReactor final
-    : public grpc::ServerReadReactor<v1::UploadDrawingRequest> {
+    : public DatabaseStream<grpc::ServerReadReactor<v1::UploadDrawingRequest>> {
  public:
   UploadReactor(grpc::CallbackServerContext* context,
                 v1::UploadDrawingResponse* response, DrawingStore& store,
                 const CallRuntime& runtime)
-      : context_(context),
+      : DatabaseStream(context, runtime),
+        context_(context),
         response_(response),
-        store_(store),
-        runtime_(runtime),
-        call_(std::make_shared<CallContext>(
-            CallDeadline(context, runtime.default_stream_deadline))) {
+        store_(store) {
     StartRead(&request_);
   }
 
@@ -35,21 +61,9 @@ class UploadReactor final
     }
   }
 
-  void OnCancel() override {
-    std::shared_ptr<CallContext> call = call_;
-    (void)runtime_.cancels->Submit([call] { call->Cancel(); });
-  }
-
-  void OnDone() override { delete this; }
-
  private:
-  void OnWorker(absl::AnyInvocable<void() &&> task) {
-    RunOnWorker(runtime_, std::move(task),
-                [this](absl::Status refused) { Fail(refused); });
-  }
-
   // Rolls back (the previous drawing stays) and ends the call.
-  void Fail(const absl::Status& status) {
+  void Fail(const absl::Status& status) override {
     upload_.reset();
     Finish(ToGrpcStatus(status));
   }
@@ -87,8 +101,6 @@ class UploadReactor final
   grpc::CallbackServerContext* const context_;
   v1::UploadDrawingResponse* const response_;
   DrawingStore& store_;
-  const CallRuntime& runtime_;
-  const std::shared_ptr<CallContext> call_;
   v1::UploadDrawingRequest request_;
   std::unique_ptr<DrawingUpload> upload_;  // worker threads only
 };
@@ -98,16 +110,13 @@ class UploadReactor final
 // reads run on workers; chunks already read are cut on the gRPC thread (a
 // copy, no I/O). Deletes itself in OnDone.
 class DownloadReactor final
-    : public grpc::ServerWriteReactor<v1::DownloadDrawingResponse> {
+    : public DatabaseStream<
+          grpc::ServerWriteReactor<v1::DownloadDrawingResponse>> {
  public:
   DownloadReactor(grpc::CallbackServerContext* context,
                   const v1::DownloadDrawingRequest* request,
                   DrawingStore& store, const CallRuntime& runtime)
-      : request_(request),
-        store_(store),
-        runtime_(runtime),
-        call_(std::make_shared<CallContext>(
-            CallDeadline(context, runtime.default_stream_deadline))) {
+      : DatabaseStream(context, runtime), request_(request), store_(store) {
     OnWorker([this] { Begin(); });
   }
 
@@ -122,20 +131,8 @@ class DownloadReactor final
     Send();
   }
 
-  void OnCancel() override {
-    std::shared_ptr<CallContext> call = call_;
-    (void)runtime_.cancels->Submit([call] { call->Cancel(); });
-  }
-
-  void OnDone() override { delete this; }
-
  private:
-  void OnWorker(absl::AnyInvocable<void() &&> task) {
-    RunOnWorker(runtime_, std::move(task),
-                [this](absl::Status refused) { Fail(refused); });
-  }
-
-  void Fail(const absl::Status& status) {
+  void Fail(const absl::Status& status) override {
     download_.reset();
     Finish(ToGrpcStatus(status));
   }
@@ -168,8 +165,6 @@ class DownloadReactor final
 
   const v1::DownloadDrawingRequest* const request_;
   DrawingStore& store_;
-  const CallRuntime& runtime_;
-  const std::shared_ptr<CallContext> call_;
   v1::DownloadDrawingResponse message_;
   // Used by one thread at a time: each step starts the next only after it
   // is done with it.

@@ -55,6 +55,14 @@ inline void RunOnWorker(const CallRuntime& runtime,
   }
 }
 
+// Client cancelled or deadline passed: stop the call's SQL now rather than
+// at its statement timeout. The cancel request is a network round trip, so it
+// runs on the cancel queue, never on the calling gRPC thread.
+inline void CancelInBackground(const CallRuntime& runtime,
+                               std::shared_ptr<CallContext> call) {
+  (void)runtime.cancels->Submit([call = std::move(call)] { call->Cancel(); });
+}
+
 // One unary call. Created by StartUnaryCall; deletes itself in OnDone, which
 // gRPC calls only after Finish() and after any OnCancel() has returned.
 template <typename Response>
@@ -84,13 +92,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
     if (!queued.ok()) Finish(ToGrpcStatus(queued));
   }
 
-  void OnCancel() override {
-    // Client cancelled or deadline passed: stop the SQL now rather than at
-    // its statement timeout. The cancel request is a network round trip, so
-    // it runs on the cancel queue, never on this gRPC thread.
-    std::shared_ptr<CallContext> call = call_;
-    (void)runtime_.cancels->Submit([call] { call->Cancel(); });
-  }
+  void OnCancel() override { CancelInBackground(runtime_, call_); }
 
   void OnDone() override { delete this; }
 

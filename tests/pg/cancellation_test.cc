@@ -32,6 +32,49 @@ class RowLock {
   pqxx::work txn_;  // rolled back (lock released) on destruction
 };
 
+v1::UpdateVendorRequest RenameVendor1() {
+  v1::UpdateVendorRequest request;
+  request.mutable_vendor()->set_vendor_id(1);
+  request.mutable_vendor()->set_vendor_name("renamed");
+  return request;
+}
+
+// UpdateVendor(1) started asynchronously: it blocks in PostgreSQL while a
+// RowLock holds vendor 1. Never outlives its call.
+class PendingRename {
+ public:
+  PendingRename(v1::VendorService::Stub& vendors, absl::Duration deadline)
+      : request_(RenameVendor1()) {
+    context_.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    vendors.async()->UpdateVendor(&context_, &request_, &response_,
+                                  [this](grpc::Status status) {
+                                    status_ = std::move(status);
+                                    done_.Notify();
+                                  });
+  }
+  PendingRename(const PendingRename&) = delete;
+  PendingRename& operator=(const PendingRename&) = delete;
+  ~PendingRename() {
+    context_.TryCancel();
+    done_.WaitForNotification();
+  }
+
+  void Cancel() { context_.TryCancel(); }
+  // The call's final status; fails the test if it takes over 10 s.
+  grpc::Status Wait() {
+    EXPECT_TRUE(done_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    return status_;
+  }
+  const v1::UpdateVendorResponse& response() const { return response_; }
+
+ private:
+  grpc::ClientContext context_;
+  const v1::UpdateVendorRequest request_;
+  v1::UpdateVendorResponse response_;
+  grpc::Status status_;
+  absl::Notification done_;
+};
+
 class CancellationTest : public ApiTest {
  protected:
   // Statements from the server blocked on our lock or still running.
@@ -56,32 +99,16 @@ class CancellationTest : public ApiTest {
     }
     ASSERT_EQ(BlockedUpdates(lock_holder_pid), 1);
   }
-  static v1::UpdateVendorRequest RenameVendor1() {
-    v1::UpdateVendorRequest request;
-    request.mutable_vendor()->set_vendor_id(1);
-    request.mutable_vendor()->set_vendor_name("renamed");
-    return request;
-  }
 };
 
 TEST_F(CancellationTest, CancelledCallStopsItsQueryAtOnce) {
   ASSERT_EQ(CreateVendor("3M Co."), 1);
   RowLock lock(conninfo_);
   // A long deadline: only the cancellation can stop the query quickly.
-  auto context = Context(absl::Seconds(60));
-  const v1::UpdateVendorRequest request = RenameVendor1();
-  v1::UpdateVendorResponse response;
-  absl::Notification done;
-  grpc::Status status;
-  vendors_->async()->UpdateVendor(context.get(), &request, &response,
-                                  [&](grpc::Status s) {
-                                    status = std::move(s);
-                                    done.Notify();
-                                  });
+  PendingRename rename(*vendors_, absl::Seconds(60));
   WaitUntilBlocked(lock.BackendPid());
-  context->TryCancel();
-  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  rename.Cancel();
+  EXPECT_EQ(rename.Wait().error_code(), grpc::StatusCode::CANCELLED);
   EXPECT_LT(WaitUntilNoBlockedUpdate(lock.BackendPid()), absl::Seconds(5));
   EXPECT_EQ(BlockedUpdates(lock.BackendPid()), 0);
   EXPECT_EQ(QueryText("SELECT vendor_name FROM vendors WHERE vendor_id = 1"),
@@ -140,13 +167,7 @@ TEST_F(TinyPoolTest, ExhaustedPoolAnswersResourceExhausted) {
   ASSERT_EQ(CreateVendor("3M Co."), 1);
   RowLock lock(conninfo_);
   // The only connection blocks on our lock...
-  auto blocked_context = Context(absl::Seconds(30));
-  const v1::UpdateVendorRequest request = RenameVendor1();
-  v1::UpdateVendorResponse blocked_response;
-  absl::Notification done;
-  vendors_->async()->UpdateVendor(blocked_context.get(), &request,
-                                  &blocked_response,
-                                  [&](grpc::Status) { done.Notify(); });
+  PendingRename blocked(*vendors_, absl::Seconds(30));
   WaitUntilBlocked(lock.BackendPid());
   // ...so another call finds the pool exhausted.
   v1::GetVendorRequest get;
@@ -160,8 +181,6 @@ TEST_F(TinyPoolTest, ExhaustedPoolAnswersResourceExhausted) {
   const grpc::Status hurried = vendors_->GetVendor(
       Context(absl::Milliseconds(100)).get(), get, &response);
   EXPECT_EQ(hurried.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
-  blocked_context->TryCancel();
-  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
 }
 
 class TinyQueueTest : public CancellationTest {
@@ -176,17 +195,10 @@ class TinyQueueTest : public CancellationTest {
 TEST_F(TinyQueueTest, FullWorkQueueAnswersResourceExhausted) {
   ASSERT_EQ(CreateVendor("3M Co."), 1);
   RowLock lock(conninfo_);
-  const v1::UpdateVendorRequest request = RenameVendor1();
   // The one worker blocks on our lock, the next call fills the queue.
-  auto context1 = Context(absl::Seconds(30));
-  auto context2 = Context(absl::Seconds(30));
-  v1::UpdateVendorResponse response1, response2;
-  absl::Notification done1, done2;
-  vendors_->async()->UpdateVendor(context1.get(), &request, &response1,
-                                  [&](grpc::Status) { done1.Notify(); });
+  PendingRename running(*vendors_, absl::Seconds(30));
   WaitUntilBlocked(lock.BackendPid());
-  vendors_->async()->UpdateVendor(context2.get(), &request, &response2,
-                                  [&](grpc::Status) { done2.Notify(); });
+  PendingRename queued(*vendors_, absl::Seconds(30));
   absl::SleepFor(absl::Milliseconds(200));  // let it reach the queue
   v1::GetVendorRequest get;
   get.set_vendor_id(1);
@@ -195,25 +207,12 @@ TEST_F(TinyQueueTest, FullWorkQueueAnswersResourceExhausted) {
       vendors_->GetVendor(Context().get(), get, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(status.error_message(), ::testing::HasSubstr("overloaded"));
-  context1->TryCancel();
-  context2->TryCancel();
-  ASSERT_TRUE(done1.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  ASSERT_TRUE(done2.WaitForNotificationWithTimeout(absl::Seconds(10)));
 }
 
 TEST_F(CancellationTest, ShutdownDrainsInFlightCallsWithinTheGrace) {
   ASSERT_EQ(CreateVendor("3M Co."), 1);
   auto lock = std::make_unique<RowLock>(conninfo_);
-  auto context = Context(absl::Seconds(30));
-  const v1::UpdateVendorRequest request = RenameVendor1();
-  v1::UpdateVendorResponse response;
-  absl::Notification done;
-  grpc::Status status;
-  vendors_->async()->UpdateVendor(context.get(), &request, &response,
-                                  [&](grpc::Status s) {
-                                    status = std::move(s);
-                                    done.Notify();
-                                  });
+  PendingRename rename(*vendors_, absl::Seconds(30));
   WaitUntilBlocked(lock->BackendPid());
   // Release the lock shortly after shutdown starts: the call must finish
   // normally inside the grace period instead of being cut off.
@@ -226,31 +225,21 @@ TEST_F(CancellationTest, ShutdownDrainsInFlightCallsWithinTheGrace) {
   server_->Wait();
   releaser.join();
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
-  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  const grpc::Status status = rename.Wait();
   EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(response.vendor().vendor_name(), "renamed");
+  EXPECT_EQ(rename.response().vendor().vendor_name(), "renamed");
 }
 
 TEST_F(CancellationTest, ShutdownCancelsCallsStillRunningAfterTheGrace) {
   ASSERT_EQ(CreateVendor("3M Co."), 1);
   RowLock lock(conninfo_);
-  auto context = Context(absl::Seconds(30));
-  const v1::UpdateVendorRequest request = RenameVendor1();
-  v1::UpdateVendorResponse response;
-  absl::Notification done;
-  grpc::Status status;
-  vendors_->async()->UpdateVendor(context.get(), &request, &response,
-                                  [&](grpc::Status s) {
-                                    status = std::move(s);
-                                    done.Notify();
-                                  });
+  PendingRename rename(*vendors_, absl::Seconds(30));
   WaitUntilBlocked(lock.BackendPid());
   const absl::Time start = absl::Now();
   server_->Shutdown(absl::Milliseconds(500));
   server_->Wait();
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
-  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(5)));
-  EXPECT_FALSE(status.ok());
+  EXPECT_FALSE(rename.Wait().ok());
   // The statement was cancelled, not left waiting on our lock.
   EXPECT_EQ(BlockedUpdates(lock.BackendPid()), 0);
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -118,9 +119,34 @@ absl::StatusOr<std::string> TemplateDir() {
   return dir;
 }
 
+constexpr char kClusterPrefix[] = "suppliers-test-pg-";
+constexpr char kOwnerFile[] = "suppliers_owner_pid";
+
+// A test process that crashed or was killed never ran its teardown, and its
+// server would run forever: stop and remove clusters whose owner is gone.
+void ReapAbandonedClusters() {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kClusterPrefix, 0) != 0 ||
+        name == std::string(kClusterPrefix) + "template") {
+      continue;
+    }
+    std::ifstream owner_file(entry.path() / kOwnerFile);
+    pid_t owner = 0;
+    if (!(owner_file >> owner) || owner <= 0) continue;     // still being made
+    if (::kill(owner, 0) == 0 || errno != ESRCH) continue;  // owner alive
+    (void)Run({BinDir() + "/pg_ctl", "-D", entry.path().string(), "-m",
+               "immediate", "-w", "stop"},
+              "/dev/null");
+    std::filesystem::remove_all(entry.path(), error);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Create() {
+  ReapAbandonedClusters();
   absl::StatusOr<std::string> template_dir = TemplateDir();
   if (!template_dir.ok()) return template_dir.status();
   char pattern[] = "/tmp/suppliers-test-pg-XXXXXX";
@@ -134,6 +160,8 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Create() {
   absl::Status copied =
       Run({"cp", "-a", *template_dir + "/.", cluster->data_dir_}, "/dev/null");
   if (!copied.ok()) return copied;
+  // Lets a later test process reap this cluster if this one dies first.
+  std::ofstream(cluster->data_dir_ + "/" + kOwnerFile) << ::getpid() << "\n";
   // A port may be taken between our probe and the server's bind; try again.
   absl::Status started;
   for (int attempt = 0; attempt < 5; ++attempt) {

@@ -56,6 +56,9 @@ ABSL_FLAG(int, drawing_chunk_bytes, 64 << 10,
 ABSL_FLAG(int, drawing_read_block_bytes, 1 << 20,
           "bytes read from PostgreSQL per download query; the server's "
           "buffer per download");
+ABSL_FLAG(bool, access_log, true,
+          "log one JSON line per finished call (method, code, duration, "
+          "peer); health checks and reflection are not logged");
 ABSL_FLAG(std::string, migrations_dir, "",
           "migrate: read *.sql from this directory instead of the files "
           "embedded in the binary");
@@ -126,6 +129,7 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
   options.worker_threads = absl::GetFlag(FLAGS_workers);
   options.work_queue_capacity = absl::GetFlag(FLAGS_queue_capacity);
   options.health_interval = absl::GetFlag(FLAGS_health_interval);
+  options.access_log = absl::GetFlag(FLAGS_access_log);
   options.drawings.max_bytes = absl::GetFlag(FLAGS_max_drawing_bytes);
   options.drawings.chunk_bytes = absl::GetFlag(FLAGS_drawing_chunk_bytes);
   options.drawings.read_block_bytes =

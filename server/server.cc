@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
+#include "server/access_log.h"
 #include "server/database.h"
 #include "server/drawing_service.h"
 #include "server/health_monitor.h"
@@ -97,6 +98,13 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   builder.RegisterService(self->vendor_service_.get());
   builder.RegisterService(self->part_service_.get());
   builder.RegisterService(self->drawing_service_.get());
+  if (opts.access_log) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(MakeAccessLogInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   // Upload chunks are at most kMaxUploadChunkBytes plus framing.
   builder.SetMaxReceiveMessageSize(kMaxUploadChunkBytes + (64 << 10));
   builder.AddListeningPort(opts.listen_address,

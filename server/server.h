@@ -46,6 +46,8 @@ struct ServerOptions {
   absl::Duration default_stream_deadline = absl::Minutes(10);
   // Drawing size limit and transfer sizes.
   DrawingLimits drawings;
+  // One JSON line per finished call (method, code, duration, peer).
+  bool access_log = false;
   // How often the health probe asks the database.
   absl::Duration health_interval = absl::Seconds(1);
 };

@@ -250,3 +250,11 @@ check "GetVendor 999 prints code not_found" \
   python3 -S -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["code"] != "not_found")' "$work/err.txt"
 
 check "every rpc of the protos was called" diff <(sort -u "$work/called.txt") "$work/proto_methods.txt"
+
+# --- Access log: one JSON line per call, none for health or reflection -------
+check "the access log has the failed GetVendor with its code" \
+  grep -q '"msg":"rpc","method":"/suppliers.v1.VendorService/GetVendor","code":"NOT_FOUND","duration_ms":[0-9.e-]*,"peer":"ipv4:127.0.0.1:[0-9]*"' "$work/server.log"
+check "the access log has the client-streaming upload" \
+  grep -q '"method":"/suppliers.v1.DrawingService/UploadDrawing","code":"OK"' "$work/server.log"
+check "health and reflection calls are not logged" \
+  bash -c "! grep -q '\"method\":\"/grpc\.' '$work/server.log'"

@@ -77,8 +77,6 @@ class Database {
   absl::StatusOr<std::unique_ptr<TransactionSession>> Begin(
       CallContext& call, Access access, Isolation isolation);
 
-  ConnectionPool& pool() { return pool_; }
-
  private:
   absl::Status RunOnce(CallContext& call, Access access, Body body);
 

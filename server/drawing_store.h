@@ -75,8 +75,6 @@ class DrawingUpload {
   // part_drawings and commits.
   absl::StatusOr<v1::UploadDrawingResponse> Finish();
 
-  int64_t bytes_received() const { return bytes_; }
-
  private:
   friend class DrawingStore;
   DrawingUpload(std::unique_ptr<TransactionSession> session,

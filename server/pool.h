@@ -78,7 +78,6 @@ class ConnectionPool {
     int64_t discarded = 0;  // connections closed as broken or expired
   };
   Stats GetStats() const;
-  const PoolOptions& options() const { return options_; }
 
  private:
   struct Slot {

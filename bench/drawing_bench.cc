@@ -22,8 +22,8 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/sha256.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "server/sha256.h"
 #include "suppliers/v1/drawing.grpc.pb.h"
 #include "suppliers/v1/part.grpc.pb.h"
 #include "tests/pg/pg_cluster.h"
@@ -115,6 +115,7 @@ class Bench {
                                      "--max_drawing_bytes",
                                      absl::StrCat(int64_t{1} << 30)};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     if (posix_spawn(&server_pid_, argv[0], nullptr, nullptr, argv.data(),
@@ -290,7 +291,8 @@ int Main() {
               base);
   std::printf("download / libpq = %.2f (target >= 0.70): %s\n", ratio,
               ratio >= 0.70 ? "met" : "NOT met");
-  const bool rss_ok = upload_rss < 64 * 1024 && download_rss < 64 * 1024;
+  constexpr long kRssBoundKib = 64 * 1024;
+  const bool rss_ok = upload_rss < kRssBoundKib && download_rss < kRssBoundKib;
   std::printf("RSS growth < 64 MiB each way: %s\n", rss_ok ? "met" : "NOT met");
   std::printf("(MB/s here means MiB/s)\n");
   return 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's second command (and all that .ci/run runs): installs what is
-# missing, builds, checks formatting (and proto lint), and runs every test
+# missing, builds, checks formatting, layering and proto lint, and runs every test
 # with CTest. Each database test starts its own throwaway PostgreSQL.
 # Idempotent; safe to re-run after a failed run.
 set -euo pipefail
@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 scripts/check-format.sh
+scripts/check-layers.sh
 if [ -f proto/buf.yaml ]; then
   (cd proto && ../tools/node_modules/.bin/buf lint) && echo "buf lint: ok"
 fi

@@ -10,8 +10,8 @@
 // DatabaseSettings is an immutable value type; its const methods may be called
 // from any number of threads.
 
-#ifndef SERVER_CONFIG_H_
-#define SERVER_CONFIG_H_
+#ifndef SUPPLIERS_SERVER_CONFIG_H_
+#define SUPPLIERS_SERVER_CONFIG_H_
 
 #include <functional>
 #include <map>
@@ -122,4 +122,4 @@ absl::StatusOr<std::map<std::string, std::string>> ParseIniSection(
 
 }  // namespace suppliers
 
-#endif  // SERVER_CONFIG_H_
+#endif  // SUPPLIERS_SERVER_CONFIG_H_

@@ -17,9 +17,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "pqxx/pqxx"
+#include "server/base/log.h"
 #include "server/config.h"
-#include "server/log.h"
-#include "server/migrations.h"
+#include "server/db/migrations.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",

@@ -1,5 +1,5 @@
 // Owns the assembly of the gRPC server: services, health, reflection, the
-// connection pool and the worker queue, and their orderly shutdown.
+// connection pool and the work queue, and their orderly shutdown.
 #include "server/server.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -12,18 +12,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
-#include "server/access_log.h"
-#include "server/database.h"
-#include "server/drawing_service.h"
-#include "server/health_monitor.h"
-#include "server/log.h"
-#include "server/part_service.h"
-#include "server/part_store.h"
-#include "server/statements.h"
-#include "server/unary_call.h"
-#include "server/vendor_service.h"
-#include "server/vendor_store.h"
-#include "server/work_queue.h"
+#include "server/base/log.h"
+#include "server/base/work_queue.h"
+#include "server/db/health_monitor.h"
+#include "server/db/statements.h"
+#include "server/db/transaction_runner.h"
+#include "server/rpc/access_log.h"
+#include "server/rpc/call_runtime.h"
+#include "server/rpc/drawing_service.h"
+#include "server/rpc/part_service.h"
+#include "server/rpc/vendor_service.h"
+#include "server/store/drawing_store.h"
+#include "server/store/part_store.h"
+#include "server/store/vendor_store.h"
 
 namespace suppliers {
 
@@ -73,15 +74,15 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   self->runtime_ = std::make_unique<CallRuntime>(
       CallRuntime{self->work_queue_.get(), self->cancel_queue_.get(),
                   opts.default_call_deadline, opts.default_stream_deadline});
-  self->database_ = std::make_unique<Database>(*self->pool_);
-  self->vendor_store_ = std::make_unique<VendorStore>(*self->database_);
-  self->part_store_ = std::make_unique<PartStore>(*self->database_);
+  self->transactions_ = std::make_unique<TransactionRunner>(*self->pool_);
+  self->vendor_store_ = std::make_unique<VendorStore>(*self->transactions_);
+  self->part_store_ = std::make_unique<PartStore>(*self->transactions_);
   self->vendor_service_ = std::make_unique<VendorServiceImpl>(
       *self->vendor_store_, *self->runtime_);
   self->part_service_ =
       std::make_unique<PartServiceImpl>(*self->part_store_, *self->runtime_);
   self->drawing_store_ =
-      std::make_unique<DrawingStore>(*self->database_, opts.drawings);
+      std::make_unique<DrawingStore>(*self->transactions_, opts.drawings);
   self->drawing_service_ = std::make_unique<DrawingServiceImpl>(
       *self->drawing_store_, *self->runtime_);
 

@@ -1,5 +1,5 @@
 // Owns the assembly of the gRPC server: services, health, reflection, the
-// connection pool and the worker queue, and their orderly shutdown.
+// connection pool and the work queue, and their orderly shutdown.
 #ifndef SUPPLIERS_SERVER_SERVER_H_
 #define SUPPLIERS_SERVER_SERVER_H_
 
@@ -10,8 +10,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/drawing_store.h"
-#include "server/pool.h"
+#include "server/db/pool.h"
+#include "server/store/drawing_limits.h"
 
 namespace grpc {
 class Server;
@@ -19,12 +19,13 @@ class Server;
 
 namespace suppliers {
 
-class Database;
 class DrawingServiceImpl;
+class DrawingStore;
 class HealthMonitor;
 class PartServiceImpl;
 class PartStore;
 class VendorServiceImpl;
+class TransactionRunner;
 class VendorStore;
 class WorkQueue;
 struct CallRuntime;
@@ -89,7 +90,7 @@ class SuppliersServer {
   std::unique_ptr<WorkQueue> work_queue_;
   std::unique_ptr<WorkQueue> cancel_queue_;
   std::unique_ptr<CallRuntime> runtime_;
-  std::unique_ptr<Database> database_;
+  std::unique_ptr<TransactionRunner> transactions_;
   std::unique_ptr<VendorStore> vendor_store_;
   std::unique_ptr<PartStore> part_store_;
   std::unique_ptr<DrawingStore> drawing_store_;

@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "absl/strings/escaping.h"
+#include "common/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/sha256.h"
 #include "tests/pg/api_fixture.h"
 
 namespace suppliers {

@@ -1,6 +1,6 @@
 // Tests the migration runner (server/migrations.h) against a real database:
 // the schema it creates, idempotence, refusal of changed files, concurrency.
-#include "server/migrations.h"
+#include "server/db/migrations.h"
 
 #include <thread>
 #include <vector>

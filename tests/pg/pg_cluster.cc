@@ -24,7 +24,7 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
-#include "server/migrations.h"
+#include "server/db/migrations.h"
 
 extern char** environ;
 

@@ -1,6 +1,6 @@
 // Tests the connection pool (server/pool.h) against a real database: bounds,
 // exhaustion, deadlines, prepared statements, killed backends, lifetime.
-#include "server/pool.h"
+#include "server/db/pool.h"
 
 #include <atomic>
 #include <set>

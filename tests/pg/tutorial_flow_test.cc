@@ -1,5 +1,5 @@
 // Replays the tutorial's whole flow, in the reference's order
-// (shared/reference/suppliers-tutorial.md), through the gRPC API only, and
+// (docs/tutorial.md), through the gRPC API only, and
 // checks every result the reference lists.
 #include <utility>
 #include <vector>

@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "client/suppliers_client.h"
+#include "client/cpp/suppliers_client.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
-#include "server/validation.h"
+#include "server/store/validation.h"
 
 namespace suppliers::client {
 namespace {

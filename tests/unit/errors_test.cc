@@ -1,6 +1,7 @@
-// Tests the one error mapping (server/errors.h): database exceptions to
-// status codes, and statuses to grpc::Status with google.rpc details.
-#include "server/errors.h"
+// Tests the error values (server/base/errors.h), the database error
+// classifier (server/db/database_errors.h) and the wire mapping
+// (server/rpc/grpc_status.h).
+#include "server/base/errors.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -9,6 +10,8 @@
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "pqxx/except"
+#include "server/db/database_errors.h"
+#include "server/rpc/grpc_status.h"
 
 namespace suppliers {
 namespace {
@@ -50,18 +53,15 @@ TEST(ErrorsTest, OnlyConflictsAreRetryable) {
   // libpqxx 6.4 throws these without a SQLSTATE.
   const pqxx::serialization_failure conflict("conflict");
   const pqxx::deadlock_detected deadlock("deadlock");
-  EXPECT_TRUE(
-      IsRetryableTransactionError(FromDatabaseException(conflict, false)));
-  EXPECT_TRUE(
-      IsRetryableTransactionError(FromDatabaseException(deadlock, false)));
-  EXPECT_FALSE(IsRetryableTransactionError(
+  EXPECT_TRUE(IsRetryable(FromDatabaseException(conflict, false)));
+  EXPECT_TRUE(IsRetryable(FromDatabaseException(deadlock, false)));
+  EXPECT_FALSE(IsRetryable(
       FromDatabaseException(pqxx::broken_connection("gone"), false)));
   const pqxx::statement_completion_unknown unknown("unknown");
   EXPECT_EQ(FromDatabaseException(unknown, false).code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_FALSE(
-      IsRetryableTransactionError(FromDatabaseException(unknown, false)));
-  EXPECT_FALSE(IsRetryableTransactionError(absl::AbortedError("etag")));
+  EXPECT_FALSE(IsRetryable(FromDatabaseException(unknown, false)));
+  EXPECT_FALSE(IsRetryable(absl::AbortedError("etag")));
 }
 
 TEST(ErrorsTest, MessagesNeverCarrySqlOrServerDetail) {

@@ -1,5 +1,5 @@
 // Tests the JSON log line format (server/log.h).
-#include "server/log.h"
+#include "server/base/log.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

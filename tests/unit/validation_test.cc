@@ -1,10 +1,10 @@
 // Tests request validation and SQL parameter encoding (server/validation.h)
 // and page tokens (server/page_token.h).
-#include "server/validation.h"
+#include "server/store/validation.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/page_token.h"
+#include "server/store/page_token.h"
 
 namespace suppliers {
 namespace {

@@ -1,5 +1,5 @@
-// Tests the bounded worker queue (server/work_queue.h).
-#include "server/work_queue.h"
+// Tests the bounded work queue (server/base/work_queue.h).
+#include "server/base/work_queue.h"
 
 #include <atomic>
 

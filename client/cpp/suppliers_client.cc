@@ -1,0 +1,291 @@
+// Owns the sample client library: one typed method per RPC over the
+// generated stubs, and the one place that sets deadlines, attaches metadata,
+// retries UNAVAILABLE for calls that are safe to repeat, and turns status
+// details (google.rpc.ErrorInfo, BadRequest) into readable errors.
+#include "client/cpp/suppliers_client.h"
+
+#include <fstream>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/sha256.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace suppliers::client {
+namespace {
+
+// Where FromGrpcStatus keeps the serialized google.rpc.Status.
+constexpr char kDetailsPayload[] = "grpc-status-details-bin";
+constexpr size_t kUploadChunkBytes = 1 << 20;
+
+std::string CodeName(absl::StatusCode code) {
+  return absl::StatusCodeToString(code);
+}
+
+}  // namespace
+
+SuppliersClient::SuppliersClient(const ClientOptions& options)
+    : SuppliersClient(
+          options, grpc::CreateChannel(options.target,
+                                       grpc::InsecureChannelCredentials())) {}
+
+SuppliersClient::SuppliersClient(ClientOptions options,
+                                 std::shared_ptr<grpc::Channel> channel)
+    : options_(std::move(options)),
+      channel_(std::move(channel)),
+      health_(grpc::health::v1::Health::NewStub(channel_)),
+      vendors_(v1::VendorService::NewStub(channel_)),
+      parts_(v1::PartService::NewStub(channel_)),
+      drawings_(v1::DrawingService::NewStub(channel_)) {}
+
+void SuppliersClient::Prepare(grpc::ClientContext* context,
+                              absl::Time deadline) const {
+  context->set_deadline(absl::ToChronoTime(deadline));
+  context->AddMetadata("x-suppliers-client", "suppliers-client/1");
+  for (const auto& [key, value] : options_.metadata) {
+    context->AddMetadata(key, value);
+  }
+}
+
+absl::Status SuppliersClient::Call(
+    bool safe_to_retry,
+    const std::function<grpc::Status(grpc::ClientContext*)>& rpc) {
+  const absl::Time deadline = absl::Now() + options_.deadline;
+  thread_local std::minstd_rand random(std::random_device{}());
+  absl::Duration backoff = options_.initial_backoff;
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext context;
+    Prepare(&context, deadline);
+    const grpc::Status status = rpc(&context);
+    if (status.ok()) return absl::OkStatus();
+    const bool retry = safe_to_retry &&
+                       status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+                       attempt < options_.max_attempts;
+    // Full jitter: spreads out clients that failed together.
+    const absl::Duration sleep = backoff * (0.5 + (random() % 1000) / 2000.0);
+    if (!retry || absl::Now() + sleep >= deadline) {
+      return FromGrpcStatus(status);
+    }
+    absl::SleepFor(sleep);
+    backoff *= 2;
+  }
+}
+
+absl::StatusOr<grpc::health::v1::HealthCheckResponse>
+SuppliersClient::CheckHealth() {
+  grpc::health::v1::HealthCheckResponse response;
+  absl::Status status = Call(true, [&](grpc::ClientContext* context) {
+    return health_->Check(context, grpc::health::v1::HealthCheckRequest(),
+                          &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+// Unary calls: `safe` says whether repeating the call after UNAVAILABLE can
+// neither change nor misreport the outcome: true for reads and for creates
+// carrying a request id; false for writes whose retry could fail on the
+// first attempt's success (a stale etag, a vanished row) or duplicate it.
+#define SUPPLIERS_UNARY(Stub, Method, safe)                              \
+  absl::StatusOr<v1::Method##Response> SuppliersClient::Method(          \
+      const v1::Method##Request& request) {                              \
+    v1::Method##Response response;                                       \
+    absl::Status status = Call(safe, [&](grpc::ClientContext* context) { \
+      return (Stub)->Method(context, request, &response);                \
+    });                                                                  \
+    if (!status.ok()) return status;                                     \
+    return response;                                                     \
+  }
+
+SUPPLIERS_UNARY(vendors_, BatchCreateVendors, false)
+SUPPLIERS_UNARY(vendors_, GetVendor, true)
+SUPPLIERS_UNARY(vendors_, ListVendors, true)
+SUPPLIERS_UNARY(vendors_, BatchGetVendors, true)
+SUPPLIERS_UNARY(vendors_, UpdateVendor, false)
+SUPPLIERS_UNARY(vendors_, DeleteVendor, false)
+SUPPLIERS_UNARY(parts_, GetPart, true)
+SUPPLIERS_UNARY(parts_, ListParts, true)
+SUPPLIERS_UNARY(parts_, BatchGetParts, true)
+SUPPLIERS_UNARY(parts_, UpdatePart, false)
+SUPPLIERS_UNARY(parts_, DeletePart, false)
+SUPPLIERS_UNARY(parts_, AddPartVendors, false)
+SUPPLIERS_UNARY(parts_, RemovePartVendors, false)
+SUPPLIERS_UNARY(parts_, ListPartsByVendor, true)
+SUPPLIERS_UNARY(parts_, AddPartWithNewVendor, false)
+SUPPLIERS_UNARY(parts_, ListPartVendorPairs, true)
+SUPPLIERS_UNARY(drawings_, GetDrawingMetadata, true)
+SUPPLIERS_UNARY(drawings_, DeleteDrawing, false)
+
+#undef SUPPLIERS_UNARY
+
+absl::StatusOr<v1::CreateVendorResponse> SuppliersClient::CreateVendor(
+    v1::CreateVendorRequest request) {
+  if (request.request_id().empty()) request.set_request_id(NewRequestId());
+  v1::CreateVendorResponse response;
+  absl::Status status = Call(true, [&](grpc::ClientContext* context) {
+    return vendors_->CreateVendor(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::CreatePartResponse> SuppliersClient::CreatePart(
+    v1::CreatePartRequest request) {
+  if (request.request_id().empty()) request.set_request_id(NewRequestId());
+  v1::CreatePartResponse response;
+  absl::Status status = Call(true, [&](grpc::ClientContext* context) {
+    return parts_->CreatePart(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::UploadDrawingResponse> SuppliersClient::UploadDrawing(
+    int32_t part_id, const std::string& file_extension,
+    const std::string& path) {
+  // First pass: size and digest, so the server can verify both.
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  Sha256 hasher;
+  int64_t size = 0;
+  std::string buffer(kUploadChunkBytes, '\0');
+  while (file.read(buffer.data(), buffer.size()) || file.gcount() > 0) {
+    hasher.Update(std::string_view(buffer.data(), file.gcount()));
+    size += file.gcount();
+  }
+  file.clear();
+  file.seekg(0);
+
+  grpc::ClientContext context;
+  Prepare(&context, absl::Now() + options_.stream_deadline);
+  v1::UploadDrawingResponse response;
+  auto writer = drawings_->UploadDrawing(&context, &response);
+  v1::UploadDrawingRequest message;
+  v1::DrawingUploadHeader* header = message.mutable_header();
+  header->set_part_id(part_id);
+  header->set_file_extension(file_extension);
+  header->set_total_size(size);
+  header->set_sha256(hasher.FinishHex());
+  bool open = writer->Write(message);
+  while (open &&
+         (file.read(buffer.data(), buffer.size()) || file.gcount() > 0)) {
+    message.set_chunk(buffer.data(), file.gcount());
+    open = writer->Write(message);
+  }
+  // When the server refused early, Finish() reports why.
+  if (open) writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::DrawingMetadata> SuppliersClient::DownloadDrawing(
+    const v1::DownloadDrawingRequest& request,
+    const std::function<absl::Status(const std::string& chunk)>& sink) {
+  grpc::ClientContext context;
+  Prepare(&context, absl::Now() + options_.stream_deadline);
+  auto reader = drawings_->DownloadDrawing(&context, request);
+  v1::DownloadDrawingResponse message;
+  v1::DrawingMetadata metadata;
+  Sha256 hasher;
+  int64_t received = 0;
+  absl::Status sink_status;
+  while (reader->Read(&message)) {
+    if (message.has_metadata()) {
+      metadata = message.metadata();
+      continue;
+    }
+    hasher.Update(message.chunk());
+    received += static_cast<int64_t>(message.chunk().size());
+    sink_status = sink(message.chunk());
+    if (!sink_status.ok()) {
+      context.TryCancel();
+      break;
+    }
+  }
+  const grpc::Status status = reader->Finish();
+  if (!sink_status.ok()) return sink_status;
+  if (!status.ok()) return FromGrpcStatus(status);
+  if (received != metadata.range_length()) {
+    return absl::DataLossError(absl::StrCat(
+        "expected ", metadata.range_length(), " bytes, received ", received));
+  }
+  const bool whole = metadata.range_offset() == 0 &&
+                     metadata.range_length() == metadata.size_bytes();
+  if (whole && hasher.FinishHex() != metadata.sha256()) {
+    return absl::DataLossError(
+        "the downloaded bytes do not match the announced SHA-256");
+  }
+  return metadata;
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  absl::Status result(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+  if (!status.error_details().empty()) {
+    result.SetPayload(kDetailsPayload, absl::Cord(status.error_details()));
+  }
+  return result;
+}
+
+std::vector<std::pair<std::string, std::string>> FieldViolations(
+    const absl::Status& status) {
+  std::vector<std::pair<std::string, std::string>> violations;
+  google::rpc::Status details;
+  const auto payload = status.GetPayload(kDetailsPayload);
+  if (!payload || !details.ParseFromString(std::string(*payload))) {
+    return violations;
+  }
+  for (const auto& any : details.details()) {
+    google::rpc::BadRequest bad_request;
+    if (!any.UnpackTo(&bad_request)) continue;
+    for (const auto& violation : bad_request.field_violations()) {
+      violations.emplace_back(violation.field(), violation.description());
+    }
+  }
+  return violations;
+}
+
+std::string DescribeError(const absl::Status& status) {
+  std::string text =
+      absl::StrCat(CodeName(status.code()), ": ", status.message());
+  google::rpc::Status details;
+  const auto payload = status.GetPayload(kDetailsPayload);
+  if (!payload || !details.ParseFromString(std::string(*payload))) {
+    return text;
+  }
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    google::rpc::BadRequest bad_request;
+    if (any.UnpackTo(&info)) {
+      absl::StrAppend(&text, "\n  reason: ", info.reason(), " (domain ",
+                      info.domain(), ")");
+      std::map<std::string, std::string> sorted(info.metadata().begin(),
+                                                info.metadata().end());
+      for (const auto& [key, value] : sorted) {
+        absl::StrAppend(&text, " ", key, "=", value);
+      }
+    } else if (any.UnpackTo(&bad_request)) {
+      for (const auto& violation : bad_request.field_violations()) {
+        absl::StrAppend(&text, "\n  field ", violation.field(), ": ",
+                        violation.description());
+      }
+    }
+  }
+  return text;
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  const uint64_t high = random();
+  const uint64_t low = random();
+  // Version 4, variant 10xx.
+  return absl::StrFormat(
+      "%08x-%04x-4%03x-%04x-%012x", high >> 32, (high >> 16) & 0xffff,
+      high & 0x0fff, 0x8000 | ((low >> 48) & 0x3fff), low & 0xffffffffffffULL);
+}
+
+}  // namespace suppliers::client

@@ -1,6 +1,0 @@
-// Owns the suppliers-client executable's entry point.
-#include "client/cli.h"
-
-int main(int argc, char** argv) {
-  return suppliers::client::RunCli(argc, argv);
-}

@@ -1,0 +1,301 @@
+// Owns every SQL statement the API runs, as named constants prepared once
+// per pooled connection. Inputs are always parameters ($n); no SQL is ever
+// built from request data.
+#include "server/db/statements.h"
+
+#include <string>
+
+namespace suppliers::sql {
+
+// ---- the transaction runner ----
+// `true`: local to the transaction, so the timeout ends with it.
+const PreparedStatement kSetStatementTimeout{
+    "set_statement_timeout",
+    "SELECT set_config('statement_timeout', $1, true)"};
+
+// ---- vendors ----
+const PreparedStatement kVendorInsert{
+    "vendor_insert",
+    "INSERT INTO vendors (vendor_name) VALUES ($1) "
+    "RETURNING vendor_id, vendor_name, xmin::text"};
+// One statement for the whole batch (the tutorial's executemany); ids follow
+// the request order.
+const PreparedStatement kVendorInsertMany{
+    "vendor_insert_many",
+    "INSERT INTO vendors (vendor_name) "
+    "SELECT name FROM unnest($1::varchar[]) WITH ORDINALITY AS t(name, ord) "
+    "ORDER BY ord "
+    "RETURNING vendor_id, vendor_name, xmin::text"};
+const PreparedStatement kVendorGet{
+    "vendor_get",
+    "SELECT vendor_id, vendor_name, xmin::text FROM vendors "
+    "WHERE vendor_id = $1"};
+const PreparedStatement kVendorGetMany{
+    "vendor_get_many",
+    "SELECT v.vendor_id, v.vendor_name, v.xmin::text "
+    "FROM unnest($1::int[]) WITH ORDINALITY AS r(id, ord) "
+    "JOIN vendors v ON v.vendor_id = r.id ORDER BY r.ord"};
+// Keyset pages. By name: $1 name ILIKE pattern, $2 whether a cursor is
+// given, $3/$4 the last row's (name, id), $5 limit. By id: $1 pattern, $2
+// cursor given, $3 last id, $4 limit.
+const PreparedStatement kVendorListNameAsc{
+    "vendor_list_name_asc",
+    "SELECT vendor_id, vendor_name, xmin::text FROM vendors "
+    "WHERE vendor_name ILIKE $1 "
+    "AND (NOT $2 OR (vendor_name, vendor_id) > ($3::varchar, $4::int)) "
+    "ORDER BY vendor_name, vendor_id LIMIT $5"};
+const PreparedStatement kVendorListNameDesc{
+    "vendor_list_name_desc",
+    "SELECT vendor_id, vendor_name, xmin::text FROM vendors "
+    "WHERE vendor_name ILIKE $1 "
+    "AND (NOT $2 OR (vendor_name, vendor_id) < ($3::varchar, $4::int)) "
+    "ORDER BY vendor_name DESC, vendor_id DESC LIMIT $5"};
+const PreparedStatement kVendorListIdAsc{
+    "vendor_list_id_asc",
+    "SELECT vendor_id, vendor_name, xmin::text FROM vendors "
+    "WHERE vendor_name ILIKE $1 AND (NOT $2 OR vendor_id > $3::int) "
+    "ORDER BY vendor_id LIMIT $4"};
+const PreparedStatement kVendorListIdDesc{
+    "vendor_list_id_desc",
+    "SELECT vendor_id, vendor_name, xmin::text FROM vendors "
+    "WHERE vendor_name ILIKE $1 AND (NOT $2 OR vendor_id < $3::int) "
+    "ORDER BY vendor_id DESC LIMIT $4"};
+// $3: expected etag, or '' for an unconditional update.
+const PreparedStatement kVendorUpdateName{
+    "vendor_update_name",
+    "UPDATE vendors SET vendor_name = $2 "
+    "WHERE vendor_id = $1 AND ($3 = '' OR xmin::text = $3) "
+    "RETURNING vendor_id, vendor_name, xmin::text"};
+const PreparedStatement kVendorExists{
+    "vendor_exists", "SELECT 1 FROM vendors WHERE vendor_id = $1"};
+// Returns the links the cascade removes, counted before the delete.
+const PreparedStatement kVendorDelete{
+    "vendor_delete",
+    "WITH links AS (SELECT count(*) AS n FROM vendor_parts "
+    "WHERE vendor_id = $1) "
+    "DELETE FROM vendors WHERE vendor_id = $1 "
+    "AND ($2 = '' OR xmin::text = $2) "
+    "RETURNING (SELECT n FROM links)"};
+// Locks the vendors that exist among $1 so that they cannot vanish before
+// the links to them are inserted.
+const PreparedStatement kVendorsLockExisting{
+    "vendors_lock_existing",
+    "SELECT vendor_id FROM vendors WHERE vendor_id = ANY($1::int[]) "
+    "ORDER BY vendor_id FOR KEY SHARE"};
+
+// ---- parts ----
+// A part's links live in vendor_parts, whose changes (including cascades
+// from deleted vendors) do not touch the parts row, so the part's etag
+// combines the row's xmin with a digest of its link set.
+#define SUPPLIERS_PART_LINKS                        \
+  "ARRAY(SELECT vp.vendor_id FROM vendor_parts vp " \
+  "WHERE vp.part_id = p.part_id ORDER BY vp.vendor_id)::text"
+#define SUPPLIERS_PART_ETAG \
+  "(p.xmin::text || '-' || left(md5(" SUPPLIERS_PART_LINKS "), 12))"
+#define SUPPLIERS_PART_COLUMNS \
+  "p.part_id, p.part_name, " SUPPLIERS_PART_ETAG ", " SUPPLIERS_PART_LINKS
+
+const PreparedStatement kPartInsert{
+    "part_insert",
+    "INSERT INTO parts (part_name) VALUES ($1) RETURNING part_id"};
+const PreparedStatement kPartGet{"part_get",
+                                 "SELECT " SUPPLIERS_PART_COLUMNS
+                                 " FROM parts p WHERE p.part_id = $1"};
+const PreparedStatement kPartGetMany{
+    "part_get_many", "SELECT " SUPPLIERS_PART_COLUMNS
+                     " FROM unnest($1::int[]) WITH ORDINALITY AS r(id, ord) "
+                     "JOIN parts p ON p.part_id = r.id ORDER BY r.ord"};
+const PreparedStatement kPartListNameAsc{
+    "part_list_name_asc",
+    "SELECT " SUPPLIERS_PART_COLUMNS
+    " FROM parts p WHERE p.part_name ILIKE $1 "
+    "AND (NOT $2 OR (p.part_name, p.part_id) > ($3::varchar, $4::int)) "
+    "ORDER BY p.part_name, p.part_id LIMIT $5"};
+const PreparedStatement kPartListNameDesc{
+    "part_list_name_desc",
+    "SELECT " SUPPLIERS_PART_COLUMNS
+    " FROM parts p WHERE p.part_name ILIKE $1 "
+    "AND (NOT $2 OR (p.part_name, p.part_id) < ($3::varchar, $4::int)) "
+    "ORDER BY p.part_name DESC, p.part_id DESC LIMIT $5"};
+const PreparedStatement kPartListIdAsc{
+    "part_list_id_asc", "SELECT " SUPPLIERS_PART_COLUMNS
+                        " FROM parts p WHERE p.part_name ILIKE $1 "
+                        "AND (NOT $2 OR p.part_id > $3::int) "
+                        "ORDER BY p.part_id LIMIT $4"};
+const PreparedStatement kPartListIdDesc{
+    "part_list_id_desc", "SELECT " SUPPLIERS_PART_COLUMNS
+                         " FROM parts p WHERE p.part_name ILIKE $1 "
+                         "AND (NOT $2 OR p.part_id < $3::int) "
+                         "ORDER BY p.part_id DESC LIMIT $4"};
+const PreparedStatement kPartUpdateName{
+    "part_update_name",
+    "UPDATE parts p SET part_name = $2 "
+    "WHERE p.part_id = $1 AND ($3 = '' OR " SUPPLIERS_PART_ETAG
+    " = $3) "
+    "RETURNING p.part_id"};
+// Link changes lock the part row first, so concurrent changes to one part's
+// links queue up instead of deadlocking.
+const PreparedStatement kPartLock{
+    "part_lock", "SELECT 1 FROM parts WHERE part_id = $1 FOR NO KEY UPDATE"};
+// Returns the links and drawing the cascade removes, counted before.
+const PreparedStatement kPartDelete{
+    "part_delete",
+    "WITH links AS (SELECT count(*) AS n FROM vendor_parts WHERE part_id = $1),"
+    " drawing AS (SELECT count(*) AS n FROM part_drawings WHERE part_id = $1) "
+    "DELETE FROM parts p WHERE p.part_id = $1 "
+    "AND ($2 = '' OR " SUPPLIERS_PART_ETAG
+    " = $2) "
+    "RETURNING (SELECT n FROM links), (SELECT n FROM drawing)"};
+const PreparedStatement kPartLinkVendors{
+    "part_link_vendors",
+    "INSERT INTO vendor_parts (vendor_id, part_id) "
+    "SELECT unnest($2::int[]), $1 ON CONFLICT DO NOTHING"};
+const PreparedStatement kPartUnlinkVendors{
+    "part_unlink_vendors",
+    "DELETE FROM vendor_parts WHERE part_id = $1 "
+    "AND vendor_id = ANY($2::int[])"};
+
+#undef SUPPLIERS_PART_COLUMNS
+#undef SUPPLIERS_PART_ETAG
+#undef SUPPLIERS_PART_LINKS
+
+// ---- the tutorial's function, procedure and join ----
+const PreparedStatement kPartsByVendorFunction{
+    "parts_by_vendor_function",
+    "SELECT part_id, part_name FROM get_parts_by_vendor($1) ORDER BY part_id"};
+const PreparedStatement kAddNewPartProcedure{"add_new_part_procedure",
+                                             "CALL add_new_part($1, $2)"};
+// currval is per session, so this reads the ids the procedure just drew on
+// this connection, whatever other sessions do.
+const PreparedStatement kLastInsertedPartAndVendor{
+    "last_inserted_part_and_vendor",
+    "SELECT currval(pg_get_serial_sequence('parts', 'part_id')), "
+    "currval(pg_get_serial_sequence('vendors', 'vendor_id'))"};
+// $1 whether a cursor is given; $2..$5 the last row's sort key; $6 limit.
+const PreparedStatement kPartVendorPairs{
+    "part_vendor_pairs",
+    "SELECT p.part_id, p.part_name, v.vendor_id, v.vendor_name "
+    "FROM parts p "
+    "JOIN vendor_parts vp ON vp.part_id = p.part_id "
+    "JOIN vendors v ON v.vendor_id = vp.vendor_id "
+    "WHERE NOT $1 OR (p.part_name, p.part_id, v.vendor_name, v.vendor_id) > "
+    "($2::varchar, $3::int, $4::varchar, $5::int) "
+    "ORDER BY p.part_name, p.part_id, v.vendor_name, v.vendor_id LIMIT $6"};
+
+// ---- drawings ----
+// ON COMMIT DELETE ROWS: staged chunks never outlive their transaction, and a
+// rolled-back upload leaves nothing. EXTERNAL: chunks are not compressed
+// twice (drawings are mostly compressed already).
+const std::vector<std::string>& SessionSetup() {
+  static const auto* const kSetup = new std::vector<std::string>{
+      "CREATE TEMPORARY TABLE drawing_upload_chunks ("
+      "seq integer PRIMARY KEY, data bytea NOT NULL) ON COMMIT DELETE ROWS",
+      "ALTER TABLE drawing_upload_chunks ALTER COLUMN data SET STORAGE "
+      "EXTERNAL"};
+  return *kSetup;
+}
+// Returns the part's name and keeps the part from being deleted while its
+// drawing uploads.
+const PreparedStatement kDrawingLockPart{
+    "drawing_lock_part",
+    "SELECT part_name FROM parts WHERE part_id = $1 FOR KEY SHARE"};
+const PreparedStatement kDrawingStageChunk{
+    "drawing_stage_chunk",
+    "INSERT INTO drawing_upload_chunks (seq, data) VALUES ($1, $2)"};
+// Assembles the staged chunks server-side into the tutorial's table; returns
+// whether an existing drawing was replaced.
+const PreparedStatement kDrawingAssemble{
+    "drawing_assemble",
+    "INSERT INTO part_drawings (part_id, file_extension, drawing_data) "
+    "SELECT $1, $2, COALESCE(string_agg(data, ''::bytea ORDER BY seq), "
+    "''::bytea) FROM drawing_upload_chunks "
+    "ON CONFLICT (part_id) DO UPDATE SET "
+    "file_extension = EXCLUDED.file_extension, "
+    "drawing_data = EXCLUDED.drawing_data "
+    "RETURNING xmax <> 0"};
+// The digest normally comes from drawing_digests (kept by a trigger); the
+// fallback computes it for rows the trigger has not seen.
+const PreparedStatement kDrawingMetadata{
+    "drawing_metadata",
+    "SELECT p.part_name, d.file_extension, "
+    "COALESCE(g.size_bytes, octet_length(d.drawing_data)), "
+    "encode(COALESCE(g.sha256, sha256(d.drawing_data)), 'hex') "
+    "FROM part_drawings d JOIN parts p ON p.part_id = d.part_id "
+    "LEFT JOIN drawing_digests g ON g.part_id = d.part_id "
+    "WHERE d.part_id = $1"};
+// $2 is 1-based. drawing_data is stored EXTERNAL (uncompressed), so this
+// reads only the TOAST chunks covering the range.
+const PreparedStatement kDrawingReadRange{
+    "drawing_read_range",
+    "SELECT substring(drawing_data FROM $2::int FOR $3::int) "
+    "FROM part_drawings WHERE part_id = $1"};
+const PreparedStatement kDrawingDelete{
+    "drawing_delete", "DELETE FROM part_drawings WHERE part_id = $1"};
+const PreparedStatement kPartExists{"part_exists",
+                                    "SELECT 1 FROM parts WHERE part_id = $1"};
+
+// ---- idempotency keys ----
+// Claims $1; a concurrent claim of the same key waits for the first
+// transaction and then finds the key taken.
+const PreparedStatement kRequestIdClaim{
+    "request_id_claim",
+    "INSERT INTO request_ids (request_id, method, request_fingerprint) "
+    "VALUES ($1::uuid, $2, $3) ON CONFLICT (request_id) DO NOTHING"};
+const PreparedStatement kRequestIdLookup{
+    "request_id_lookup",
+    "SELECT method, request_fingerprint, response FROM request_ids "
+    "WHERE request_id = $1::uuid"};
+const PreparedStatement kRequestIdStoreResponse{
+    "request_id_store_response",
+    "UPDATE request_ids SET response = $2 WHERE request_id = $1::uuid"};
+const PreparedStatement kRequestIdExpire{
+    "request_id_expire",
+    "DELETE FROM request_ids WHERE created_at < now() - interval '24 hours'"};
+
+const std::vector<PreparedStatement>& AllStatements() {
+  static const auto* const kAll = new std::vector<PreparedStatement>{
+      kSetStatementTimeout,
+      kVendorInsert,
+      kVendorInsertMany,
+      kVendorGet,
+      kVendorGetMany,
+      kVendorListNameAsc,
+      kVendorListNameDesc,
+      kVendorListIdAsc,
+      kVendorListIdDesc,
+      kVendorUpdateName,
+      kVendorExists,
+      kVendorDelete,
+      kVendorsLockExisting,
+      kPartInsert,
+      kPartGet,
+      kPartGetMany,
+      kPartListNameAsc,
+      kPartListNameDesc,
+      kPartListIdAsc,
+      kPartListIdDesc,
+      kPartUpdateName,
+      kPartLock,
+      kPartDelete,
+      kPartLinkVendors,
+      kPartUnlinkVendors,
+      kPartsByVendorFunction,
+      kAddNewPartProcedure,
+      kLastInsertedPartAndVendor,
+      kPartVendorPairs,
+      kDrawingLockPart,
+      kDrawingStageChunk,
+      kDrawingAssemble,
+      kDrawingMetadata,
+      kDrawingReadRange,
+      kDrawingDelete,
+      kPartExists,
+      kRequestIdClaim,
+      kRequestIdLookup,
+      kRequestIdStoreResponse,
+      kRequestIdExpire,
+  };
+  return *kAll;
+}
+
+}  // namespace suppliers::sql

@@ -1,0 +1,162 @@
+// Owns running one call's database work as transactions: a pooled
+// connection, a statement timeout from the call's remaining deadline,
+// cancellation reaching the running statement, the mapping of database
+// exceptions to statuses, and retries of serialization failures.
+#include "server/db/transaction_runner.h"
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "pqxx/pqxx"
+#include "server/base/errors.h"
+#include "server/db/database_errors.h"
+#include "server/db/statements.h"
+
+namespace suppliers {
+namespace {
+
+constexpr int kMaxAttempts = 3;
+
+absl::Status DeadlinePassed() {
+  return ErrorWithInfo(absl::StatusCode::kDeadlineExceeded,
+                       "the call's deadline passed before the database work "
+                       "could finish",
+                       "DEADLINE_PASSED", {});
+}
+
+}  // namespace
+
+absl::Status TransactionRunner::Run(CallContext& call, Access access,
+                                    Body body) {
+  absl::Status status;
+  for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
+    status = RunOnce(call, access, body);
+    if (!IsRetryable(status) || attempt == kMaxAttempts) {
+      break;
+    }
+    // Jitter keeps two conflicting calls from colliding again in lockstep.
+    thread_local std::minstd_rand random(std::random_device{}());
+    const unsigned spread_ms = 10 * attempt;
+    const absl::Duration backoff = absl::Milliseconds(
+        5 * attempt + static_cast<int>(random() % spread_ms));
+    if (absl::Now() + backoff >= call.deadline()) break;
+    absl::SleepFor(backoff);
+  }
+  return status;
+}
+
+absl::Status TransactionRunner::RunOnce(CallContext& call, Access access,
+                                        Body body) {
+  absl::StatusOr<std::unique_ptr<TransactionSession>> session =
+      Begin(call, access, Isolation::kReadCommitted);
+  if (!session.ok()) return session.status();
+  absl::Status status = (*session)->Run(
+      [&](pqxx::transaction_base& txn, PgConnection&) { return body(txn); });
+  if (status.ok()) status = (*session)->Commit();
+  if (status.ok() && call.cancelled()) {
+    // Committed work stays committed; the client is gone and will not see
+    // the answer, which gRPC reports as CANCELLED anyway.
+    return absl::CancelledError("the call was cancelled by the client");
+  }
+  return status;
+}
+
+absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Begin(
+    CallContext& call, Access access, Isolation isolation) {
+  if (call.cancelled()) {
+    return absl::CancelledError("the call was cancelled by the client");
+  }
+  absl::StatusOr<ConnectionPool::Lease> lease = pool_.Acquire(call.deadline());
+  if (!lease.ok()) return lease.status();
+  const int64_t remaining_ms =
+      absl::ToInt64Milliseconds(call.deadline() - absl::Now());
+  if (remaining_ms < 1) return DeadlinePassed();
+  std::unique_ptr<TransactionSession> session(
+      new TransactionSession(call, *std::move(lease)));
+  try {
+    PgConnection& connection = session->lease_.connection();
+    if (access == Access::kReadOnly) {
+      if (isolation == Isolation::kRepeatableRead) {
+        session->txn_ = std::make_unique<
+            pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(
+            connection);
+      } else {
+        session->txn_ = std::make_unique<pqxx::read_transaction>(connection);
+      }
+    } else if (isolation == Isolation::kRepeatableRead) {
+      session->txn_ =
+          std::make_unique<pqxx::transaction<pqxx::repeatable_read>>(
+              connection);
+    } else {
+      session->txn_ = std::make_unique<pqxx::work>(connection);
+    }
+    session->txn_->exec_prepared(sql::kSetStatementTimeout.name,
+                                 absl::StrCat(remaining_ms, "ms"));
+  } catch (const std::exception& e) {
+    return session->Fail(e);
+  }
+  return session;
+}
+
+TransactionSession::TransactionSession(CallContext& call,
+                                       ConnectionPool::Lease lease)
+    : call_(call), lease_(std::move(lease)) {
+  call_.Attach(&lease_);
+}
+
+TransactionSession::~TransactionSession() {
+  call_.Detach();
+  try {
+    txn_.reset();  // aborts an open transaction
+  } catch (const std::exception&) {
+    lease_.MarkBroken();
+  }
+}
+
+absl::Status TransactionSession::Fail(const std::exception& error) {
+  failed_ = FromDatabaseException(error, call_.cancelled());
+  if (failed_.code() == absl::StatusCode::kUnavailable) lease_.MarkBroken();
+  finished_ = true;
+  try {
+    txn_.reset();
+  } catch (const std::exception&) {
+    lease_.MarkBroken();
+  }
+  return failed_;
+}
+
+absl::Status TransactionSession::Run(Step step) {
+  if (!failed_.ok()) return failed_;
+  if (finished_) return absl::FailedPreconditionError("session finished");
+  if (call_.cancelled()) {
+    failed_ = absl::CancelledError("the call was cancelled by the client");
+    finished_ = true;
+    txn_.reset();
+    return failed_;
+  }
+  try {
+    absl::Status status = step(*txn_, lease_.connection());
+    if (!status.ok()) {
+      failed_ = status;
+      finished_ = true;
+      txn_.reset();
+    }
+    return status;
+  } catch (const std::exception& e) {
+    return Fail(e);
+  }
+}
+
+absl::Status TransactionSession::Commit() {
+  if (!failed_.ok()) return failed_;
+  if (finished_) return absl::FailedPreconditionError("session finished");
+  try {
+    txn_->commit();
+    finished_ = true;
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return Fail(e);
+  }
+}
+
+}  // namespace suppliers

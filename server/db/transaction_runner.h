@@ -1,0 +1,110 @@
+// Owns running one call's database work as transactions: a pooled
+// connection, a statement timeout from the call's remaining deadline,
+// cancellation reaching the running statement, the mapping of database
+// exceptions to statuses, and retries of serialization failures.
+#ifndef SUPPLIERS_SERVER_DB_TRANSACTION_RUNNER_H_
+#define SUPPLIERS_SERVER_DB_TRANSACTION_RUNNER_H_
+
+#include <exception>
+#include <memory>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "pqxx/transaction_base"
+#include "server/db/call_context.h"
+#include "server/db/pg_connection.h"
+#include "server/db/pool.h"
+
+namespace suppliers {
+
+class TransactionSession;
+
+// Thread-safe; holds no per-call state.
+class TransactionRunner {
+ public:
+  enum class Access { kReadOnly, kReadWrite };
+  // Repeatable read gives a multi-step read one snapshot (a download reads
+  // every chunk of the same drawing version).
+  enum class Isolation { kReadCommitted, kRepeatableRead };
+  // Transaction body. Must start from a clean slate on each invocation (it
+  // may be run again after a serialization failure) and return OK to commit.
+  using Body = absl::FunctionRef<absl::Status(pqxx::transaction_base&)>;
+
+  explicit TransactionRunner(ConnectionPool& pool) : pool_(pool) {}
+  TransactionRunner(const TransactionRunner&) = delete;
+  TransactionRunner& operator=(const TransactionRunner&) = delete;
+
+  // Runs `body` in one transaction (read-only ones as READ ONLY) on a pooled
+  // connection, with statement_timeout set to the call's remaining time.
+  // Commits when `body` returns OK, rolls back otherwise. Serialization
+  // failures and deadlocks are retried up to 3 attempts in all, with a short
+  // jittered backoff, while the deadline allows. Errors: pool errors as is;
+  // database errors through FromDatabaseException; CANCELLED when the call
+  // was cancelled; DEADLINE_EXCEEDED when no time is left.
+  absl::Status Run(CallContext& call, Access access, Body body);
+
+  // Run() for a body that fills in a result (a call's response): returns the
+  // result once committed. Every attempt starts from a default-constructed
+  // Result, so a retried body never sees a failed attempt's partial output.
+  template <typename Result>
+  absl::StatusOr<Result> RunFor(
+      CallContext& call, Access access,
+      absl::FunctionRef<absl::Status(pqxx::transaction_base&, Result&)> body) {
+    Result result;
+    absl::Status status = Run(call, access, [&](pqxx::transaction_base& txn) {
+      result = Result();
+      return body(txn, result);
+    });
+    if (!status.ok()) return status;
+    return result;
+  }
+
+  // Opens a transaction that spans several steps of one call (streams): a
+  // pooled connection held until the session is destroyed, attached to
+  // `call` for cancellation, statement_timeout from the call's deadline.
+  // `call` must outlive the session. Errors as for Run.
+  absl::StatusOr<std::unique_ptr<TransactionSession>> Begin(
+      CallContext& call, Access access, Isolation isolation);
+
+ private:
+  absl::Status RunOnce(CallContext& call, Access access, Body body);
+
+  ConnectionPool& pool_;
+};
+
+// One open transaction of a streaming call. Not thread-safe: one step at a
+// time, from any thread. Destroying it rolls back what was not committed and
+// returns the connection to the pool (a network round trip: destroy it on a
+// worker, not on a gRPC thread).
+class TransactionSession {
+ public:
+  using Step =
+      absl::FunctionRef<absl::Status(pqxx::transaction_base&, PgConnection&)>;
+
+  TransactionSession(const TransactionSession&) = delete;
+  TransactionSession& operator=(const TransactionSession&) = delete;
+  ~TransactionSession();
+
+  // Runs `step` in the transaction. Exceptions are mapped as in
+  // TransactionRunner::Run; after any error the transaction is rolled back
+  // and every later Step or Commit returns that error again.
+  absl::Status Run(Step step);
+  // Commits; the session is finished afterwards.
+  absl::Status Commit();
+
+ private:
+  friend class TransactionRunner;
+  TransactionSession(CallContext& call, ConnectionPool::Lease lease);
+  absl::Status Fail(const std::exception& error);
+
+  CallContext& call_;
+  ConnectionPool::Lease lease_;
+  std::unique_ptr<pqxx::transaction_base> txn_;
+  absl::Status failed_;
+  bool finished_ = false;
+};
+
+}  // namespace suppliers
+
+#endif  // SUPPLIERS_SERVER_DB_TRANSACTION_RUNNER_H_

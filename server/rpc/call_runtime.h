@@ -1,0 +1,48 @@
+// Owns what every gRPC call of ours needs to reach the database without
+// blocking a gRPC thread: the work queue and the cancel queue, the server's
+// default deadlines, and the hand-offs between gRPC threads and workers.
+#ifndef SUPPLIERS_SERVER_RPC_CALL_RUNTIME_H_
+#define SUPPLIERS_SERVER_RPC_CALL_RUNTIME_H_
+
+#include <grpcpp/server_context.h>
+
+#include <memory>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "server/base/work_queue.h"
+#include "server/db/call_context.h"
+
+namespace suppliers {
+
+// Shared by every service and call. A plain value over queues that outlive
+// the services; thread-safe to read.
+struct CallRuntime {
+  WorkQueue* work;     // database work
+  WorkQueue* cancels;  // cancel requests (each a short network round trip)
+  // Upper bound on one call when the client sets no deadline.
+  absl::Duration default_deadline = absl::Seconds(30);
+  // The same for streaming calls, which move whole drawings.
+  absl::Duration default_stream_deadline = absl::Minutes(10);
+};
+
+// The call's deadline: the client's, capped by the server's default.
+absl::Time CallDeadline(grpc::CallbackServerContext* context,
+                        absl::Duration server_default);
+
+// Runs `task` on the work queue. When the queue refuses (full, stopping),
+// runs `refused(status)` on the cancel queue instead, so that the caller, a
+// gRPC thread, never does the database clean-up itself.
+void RunOnWorker(const CallRuntime& runtime, absl::AnyInvocable<void() &&> task,
+                 absl::AnyInvocable<void(absl::Status) &&> refused);
+
+// Client cancelled or deadline passed: stop the call's SQL now rather than
+// at its statement timeout. The cancel request is a network round trip, so it
+// runs on the cancel queue, never on the calling gRPC thread.
+void CancelInBackground(const CallRuntime& runtime,
+                        std::shared_ptr<CallContext> call);
+
+}  // namespace suppliers
+
+#endif  // SUPPLIERS_SERVER_RPC_CALL_RUNTIME_H_

@@ -1,0 +1,203 @@
+// Owns the logic of the VendorService calls over the database, independent
+// of gRPC: validation, SQL (named prepared statements) and result mapping.
+#include "server/store/vendor_store.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "pqxx/pqxx"
+#include "server/base/errors.h"
+#include "server/db/statements.h"
+#include "server/store/idempotency.h"
+#include "server/store/keyset_list.h"
+#include "server/store/lookups.h"
+#include "server/store/validation.h"
+
+namespace suppliers {
+namespace {
+
+using Access = TransactionRunner::Access;
+
+// Columns (vendor_id, vendor_name, etag) of the vendor statements.
+v1::Vendor VendorFromRow(const pqxx::row& row) {
+  v1::Vendor vendor;
+  vendor.set_vendor_id(row[0].as<int32_t>());
+  vendor.set_vendor_name(row[1].as<std::string>());
+  vendor.set_etag(row[2].as<std::string>());
+  return vendor;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::CreateVendorResponse> VendorStore::Create(
+    CallContext& call, const v1::CreateVendorRequest& request) {
+  absl::StatusOr<std::string> name =
+      ValidateName("vendor.vendor_name", request.vendor().vendor_name());
+  if (!name.ok()) return name.status();
+  if (absl::Status s = ValidateRequestId("request_id", request.request_id());
+      !s.ok()) {
+    return s;
+  }
+  return transactions_.RunFor<v1::CreateVendorResponse>(
+      call, Access::kReadWrite,
+      [&](pqxx::transaction_base& txn, v1::CreateVendorResponse& response) {
+        return RunIdempotent(txn, "CreateVendor", request, "request_id",
+                             request.request_id(), &response, [&] {
+                               *response.mutable_vendor() =
+                                   VendorFromRow(txn.exec_prepared1(
+                                       sql::kVendorInsert.name, *name));
+                               return absl::OkStatus();
+                             });
+      });
+}
+
+absl::StatusOr<v1::BatchCreateVendorsResponse> VendorStore::BatchCreate(
+    CallContext& call, const v1::BatchCreateVendorsRequest& request) {
+  if (request.vendors_size() < 1 || request.vendors_size() > kMaxVendorBatch) {
+    return InvalidField("vendors", absl::StrCat("must hold 1 to ",
+                                                kMaxVendorBatch, " vendors"));
+  }
+  std::vector<std::string> names;
+  for (int i = 0; i < request.vendors_size(); ++i) {
+    absl::StatusOr<std::string> name =
+        ValidateName(absl::StrCat("vendors[", i, "].vendor_name"),
+                     request.vendors(i).vendor_name());
+    if (!name.ok()) return name.status();
+    names.push_back(*std::move(name));
+  }
+  const std::string names_array = TextArrayLiteral(names);
+  return transactions_.RunFor<v1::BatchCreateVendorsResponse>(
+      call, Access::kReadWrite,
+      [&](pqxx::transaction_base& txn,
+          v1::BatchCreateVendorsResponse& response) {
+        for (const pqxx::row& row :
+             txn.exec_prepared(sql::kVendorInsertMany.name, names_array)) {
+          *response.add_vendors() = VendorFromRow(row);
+        }
+        // Ids were drawn in request order; RETURNING order is not promised.
+        std::sort(response.mutable_vendors()->begin(),
+                  response.mutable_vendors()->end(),
+                  [](const v1::Vendor& a, const v1::Vendor& b) {
+                    return a.vendor_id() < b.vendor_id();
+                  });
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<v1::GetVendorResponse> VendorStore::Get(
+    CallContext& call, const v1::GetVendorRequest& request) {
+  if (absl::Status s = ValidateId("vendor_id", request.vendor_id()); !s.ok()) {
+    return s;
+  }
+  return transactions_.RunFor<v1::GetVendorResponse>(
+      call, Access::kReadOnly,
+      [&](pqxx::transaction_base& txn, v1::GetVendorResponse& response) {
+        const pqxx::result rows =
+            txn.exec_prepared(sql::kVendorGet.name, request.vendor_id());
+        if (rows.empty()) return NotFound("vendor", request.vendor_id());
+        *response.mutable_vendor() = VendorFromRow(rows[0]);
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<v1::ListVendorsResponse> VendorStore::List(
+    CallContext& call, const v1::ListVendorsRequest& request) {
+  absl::StatusOr<NamedListQuery> query = NamedListQuery::Prepare(
+      {"vendors", request.page_size(), kDefaultVendorPageSize,
+       kMaxVendorPageSize, request.order_by(), request.name_contains(),
+       request.page_token()},
+      {sql::kVendorListNameAsc.name, sql::kVendorListNameDesc.name,
+       sql::kVendorListIdAsc.name, sql::kVendorListIdDesc.name});
+  if (!query.ok()) return query.status();
+  return transactions_.RunFor<v1::ListVendorsResponse>(
+      call, Access::kReadOnly,
+      [&](pqxx::transaction_base& txn, v1::ListVendorsResponse& response) {
+        response.set_next_page_token(query->Run(txn, [&](const pqxx::row& row) {
+          v1::Vendor* added = response.add_vendors();
+          *added = VendorFromRow(row);
+          return PageCursor{added->vendor_id(), added->vendor_name(), 0, ""};
+        }));
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<v1::BatchGetVendorsResponse> VendorStore::BatchGet(
+    CallContext& call, const v1::BatchGetVendorsRequest& request) {
+  const std::vector<int32_t> ids(request.vendor_ids().begin(),
+                                 request.vendor_ids().end());
+  if (absl::Status s = ValidateIdList("vendor_ids", ids, 1, kMaxVendorBatch);
+      !s.ok()) {
+    return s;
+  }
+  return transactions_.RunFor<v1::BatchGetVendorsResponse>(
+      call, Access::kReadOnly,
+      [&](pqxx::transaction_base& txn, v1::BatchGetVendorsResponse& response) {
+        return AddInRequestOrder(
+            txn.exec_prepared(sql::kVendorGetMany.name, IntArrayLiteral(ids)),
+            ids, "vendor", [&](const pqxx::row& row) {
+              *response.add_vendors() = VendorFromRow(row);
+            });
+      });
+}
+
+absl::StatusOr<v1::UpdateVendorResponse> VendorStore::Update(
+    CallContext& call, const v1::UpdateVendorRequest& request) {
+  if (!request.has_vendor()) return InvalidField("vendor", "is required");
+  const v1::Vendor& vendor = request.vendor();
+  if (absl::Status s = ValidateId("vendor.vendor_id", vendor.vendor_id());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateEtag("vendor.etag", vendor.etag()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateUpdateMask("update_mask", request.update_mask(),
+                                          "vendor_name");
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> name =
+      ValidateName("vendor.vendor_name", vendor.vendor_name());
+  if (!name.ok()) return name.status();
+  return transactions_.RunFor<v1::UpdateVendorResponse>(
+      call, Access::kReadWrite,
+      [&](pqxx::transaction_base& txn, v1::UpdateVendorResponse& response) {
+        const pqxx::result rows =
+            txn.exec_prepared(sql::kVendorUpdateName.name, vendor.vendor_id(),
+                              *name, vendor.etag());
+        if (rows.empty()) {
+          return MissingOrStale(txn, "vendor", sql::kVendorExists,
+                                vendor.vendor_id());
+        }
+        *response.mutable_vendor() = VendorFromRow(rows[0]);
+        response.set_updated_rows(static_cast<int32_t>(rows.affected_rows()));
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<v1::DeleteVendorResponse> VendorStore::Delete(
+    CallContext& call, const v1::DeleteVendorRequest& request) {
+  if (absl::Status s = ValidateId("vendor_id", request.vendor_id()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateEtag("etag", request.etag()); !s.ok()) {
+    return s;
+  }
+  return transactions_.RunFor<v1::DeleteVendorResponse>(
+      call, Access::kReadWrite,
+      [&](pqxx::transaction_base& txn, v1::DeleteVendorResponse& response) {
+        const pqxx::result rows = txn.exec_prepared(
+            sql::kVendorDelete.name, request.vendor_id(), request.etag());
+        if (rows.empty()) {
+          return MissingOrStale(txn, "vendor", sql::kVendorExists,
+                                request.vendor_id());
+        }
+        response.set_deleted_rows(static_cast<int32_t>(rows.affected_rows()));
+        response.set_deleted_links(rows[0][0].as<int32_t>());
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace suppliers

@@ -4,6 +4,7 @@
 #include "server/db/database_errors.h"
 
 #include <string>
+#include <typeinfo>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -21,7 +22,15 @@ absl::Status Conflict() {
       "CONCURRENT_CONFLICT", {}));
 }
 
-// Where the SQLSTATE class alone decides.
+absl::Status ConnectionLost(const std::string& state) {
+  std::map<std::string, std::string> metadata;
+  if (!state.empty()) metadata["sqlstate"] = state;
+  return ErrorWithInfo(absl::StatusCode::kUnavailable,
+                       "lost the connection to the database; retry",
+                       "DATABASE_UNAVAILABLE", metadata);
+}
+
+// Where the SQLSTATE alone decides; OK when it does not.
 absl::Status FromSqlState(const std::string& state, bool client_cancelled) {
   if (state == "23505") {
     return ErrorWithInfo(absl::StatusCode::kAlreadyExists,
@@ -48,57 +57,83 @@ absl::Status FromSqlState(const std::string& state, bool client_cancelled) {
                          "the database statement ran past the call's deadline",
                          "STATEMENT_TIMEOUT", {});
   }
-  if (absl::StartsWith(state, "08") || absl::StartsWith(state, "57P")) {
+  if (state == "55P03") {  // lock_not_available (lock_timeout)
     return ErrorWithInfo(absl::StatusCode::kUnavailable,
-                         "lost the connection to the database; retry",
-                         "DATABASE_UNAVAILABLE", {{"sqlstate", state}});
+                         "a database lock was not available in time; retry",
+                         "LOCK_TIMEOUT", {{"sqlstate", state}});
+  }
+  if (absl::StartsWith(state, "08") || absl::StartsWith(state, "57P")) {
+    return ConnectionLost(state);
   }
   if (state == "53300") {
     return ErrorWithInfo(absl::StatusCode::kUnavailable,
                          "the database refuses more connections; retry",
                          "DATABASE_UNAVAILABLE", {{"sqlstate", state}});
   }
+  if (state == "42501") {
+    Log(LogLevel::kError,
+        "the database role lacks a privilege a call needs (see sql/roles.sql)",
+        {{"sqlstate", state}});
+    return ErrorWithInfo(absl::StatusCode::kPermissionDenied,
+                         "the service's database role may not do this",
+                         "DATABASE_PERMISSION_DENIED", {{"sqlstate", state}});
+  }
+  // Undefined table, column, function or object: a schema that is behind
+  // the binary. Callers get no names; the operator gets the fix.
+  if (state == "42P01" || state == "42703" || state == "42883" ||
+      state == "42704" || state == "3F000") {
+    Log(LogLevel::kError,
+        "the database schema is behind this binary; run "
+        "`suppliers-server migrate`",
+        {{"sqlstate", state}});
+    return SchemaNotMigrated();
+  }
   return absl::OkStatus();
 }
 
 }  // namespace
 
+absl::Status SchemaNotMigrated() {
+  return ErrorWithInfo(absl::StatusCode::kFailedPrecondition,
+                       "the service's database schema is not migrated to the "
+                       "version this server needs",
+                       "SCHEMA_NOT_MIGRATED", {});
+}
+
 absl::Status FromDatabaseException(const std::exception& error,
-                                   bool client_cancelled) {
+                                   bool client_cancelled, bool read_only) {
   // libpqxx 6.4 throws the rollback family without a SQLSTATE and outside
   // sql_error, so these are told apart by type.
-  if (dynamic_cast<const pqxx::statement_completion_unknown*>(&error) !=
-      nullptr) {
-    return ErrorWithInfo(absl::StatusCode::kUnavailable,
-                         "the database could not tell whether the statement "
-                         "completed",
-                         "COMMIT_OUTCOME_UNKNOWN", {});
-  }
-  if (dynamic_cast<const pqxx::serialization_failure*>(&error) != nullptr ||
-      dynamic_cast<const pqxx::deadlock_detected*>(&error) != nullptr) {
-    return Conflict();
-  }
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
-    absl::Status status = FromSqlState(sql->sqlstate(), client_cancelled);
-    if (!status.ok()) return status;
-  }
-  if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
-    return ErrorWithInfo(absl::StatusCode::kUnavailable,
-                         "lost the connection to the database; retry",
-                         "DATABASE_UNAVAILABLE", {});
-  }
-  if (dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) {
+  const bool outcome_unknown =
+      dynamic_cast<const pqxx::statement_completion_unknown*>(&error) !=
+          nullptr ||
+      dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr;
+  if (outcome_unknown) {
+    // A read-only transaction wrote nothing: retrying it is always safe.
+    if (read_only) return ConnectionLost("");
     return ErrorWithInfo(
         absl::StatusCode::kUnavailable,
         "the connection broke while committing; the outcome is unknown",
         "COMMIT_OUTCOME_UNKNOWN", {});
   }
-  // Unexpected: keep the details in the server log, not on the wire.
-  std::string detail = error.what();
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
-    detail = absl::StrCat("sqlstate ", sql->sqlstate(), ": ", detail);
+  if (dynamic_cast<const pqxx::serialization_failure*>(&error) != nullptr ||
+      dynamic_cast<const pqxx::deadlock_detected*>(&error) != nullptr) {
+    return Conflict();
   }
-  Log(LogLevel::kError, "unexpected database error", {{"error", detail}});
+  std::string state;
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
+    state = sql->sqlstate();
+    absl::Status status = FromSqlState(state, client_cancelled);
+    if (!status.ok()) return status;
+  }
+  if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
+    return ConnectionLost(state);
+  }
+  // Unexpected: keep the details in the server log, not on the wire.
+  Log(LogLevel::kError, "unexpected database error",
+      {{"error", error.what()},
+       {"sqlstate", state},
+       {"exception", typeid(error).name()}});
   return ErrorWithInfo(absl::StatusCode::kInternal, "internal database error",
                        "INTERNAL", {});
 }

@@ -12,14 +12,23 @@ namespace suppliers {
 
 // Classifies an exception thrown by libpqxx (or the pool) into a status:
 //   unique violation -> ALREADY_EXISTS; foreign key -> FAILED_PRECONDITION;
-//   bad value, not-null, check -> INVALID_ARGUMENT; serialization failure or
+//   bad value, not-null, check -> INVALID_ARGUMENT; insufficient privilege ->
+//   PERMISSION_DENIED; undefined table/column/function -> SchemaNotMigrated()
+//   (the SQLSTATE and the fix go to the log); serialization failure or
 //   deadlock -> ABORTED (marked retryable, base/errors.h); query canceled ->
 //   CANCELLED when `client_cancelled`, else DEADLINE_EXCEEDED (statement
-//   timeout); lost connection, server shutdown, commit outcome unknown ->
-//   UNAVAILABLE; anything else -> INTERNAL, with the details in the server
-//   log only. Messages never carry SQL text or connection strings.
+//   timeout); lost connection, server shutdown -> UNAVAILABLE (reason
+//   DATABASE_UNAVAILABLE); a commit whose outcome is unknown -> UNAVAILABLE
+//   with reason COMMIT_OUTCOME_UNKNOWN, except for a `read_only` transaction,
+//   which cannot have written anything (plain DATABASE_UNAVAILABLE, safe to
+//   retry); anything else -> INTERNAL, with the details in the server log
+//   only. Messages never carry SQL text or connection strings.
 absl::Status FromDatabaseException(const std::exception& error,
-                                   bool client_cancelled);
+                                   bool client_cancelled, bool read_only);
+
+// FAILED_PRECONDITION with ErrorInfo reason SCHEMA_NOT_MIGRATED: the
+// database lacks what this binary's statements need. Names nothing.
+absl::Status SchemaNotMigrated();
 
 }  // namespace suppliers
 

@@ -3,9 +3,11 @@
 // replacement of broken or expired connections.
 #include "server/db/pool.h"
 
+#include <libpq-fe.h>
 #include <poll.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -27,6 +29,42 @@ bool SocketLooksIdle(const PgConnection& connection) {
   pollfd p{fd, POLLIN, 0};
   const int ready = ::poll(&p, 1, 0);
   return ready == 0;
+}
+
+// Brings a connection handed back by a lease to "idle, nothing pending"
+// within `bound`, or reports that it cannot. A call that ended in the middle
+// of its transaction (a cancel or timeout landing on its ROLLBACK, a step
+// that never finished) must not lend its session state to the next call.
+bool ReturnToIdle(PgConnection& connection, absl::Duration bound) {
+  PGconn* raw = connection.raw_handle();
+  if (raw == nullptr || PQstatus(raw) != CONNECTION_OK) return false;
+  switch (PQtransactionStatus(raw)) {
+    case PQTRANS_IDLE:
+      return true;  // libpq says IDLE only with no command in progress
+    case PQTRANS_INTRANS:
+    case PQTRANS_INERROR:
+      break;
+    default:
+      return false;  // a command still running, or a broken connection
+  }
+  if (PQsendQuery(raw, "ROLLBACK") != 1) return false;
+  const absl::Time until = absl::Now() + bound;
+  while (true) {
+    if (PQconsumeInput(raw) != 1) return false;
+    while (PQisBusy(raw) == 0) {
+      PGresult* result = PQgetResult(raw);
+      if (result == nullptr) {
+        return PQtransactionStatus(raw) == PQTRANS_IDLE;
+      }
+      PQclear(result);
+    }
+    const int64_t wait_ms = absl::ToInt64Milliseconds(until - absl::Now());
+    if (wait_ms <= 0) return false;
+    pollfd p{PQsocket(raw), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(wait_ms)) < 0 && errno != EINTR) {
+      return false;
+    }
+  }
 }
 
 }  // namespace
@@ -153,6 +191,19 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
 }
 
 void ConnectionPool::Release(Slot slot, bool broken) {
+  if (!broken &&
+      !ReturnToIdle(*slot.connection, options_.return_to_idle_timeout)) {
+    broken = true;
+    // Whatever still runs for this session must not outlive it: closing the
+    // socket alone leaves a running query running until its timeout.
+    if (PQtransactionStatus(slot.connection->raw_handle()) == PQTRANS_ACTIVE) {
+      try {
+        slot.connection->cancel_query();
+      } catch (const std::exception&) {
+        // Best effort; the statement timeout still bounds the query.
+      }
+    }
+  }
   {
     absl::MutexLock lock(&mu_);
     --in_use_;

@@ -41,6 +41,10 @@ struct PoolOptions {
   // Connections older than this are closed when idle and replaced, so server
   // side state (memory, plan caches) and DNS/failover changes are refreshed.
   absl::Duration max_lifetime = absl::Minutes(30);
+  // A lease handed back inside a transaction (open or aborted) is rolled
+  // back within this bound; past it, or with a command still running, the
+  // connection is cancelled and closed instead of returned.
+  absl::Duration return_to_idle_timeout = absl::Seconds(1);
   // How often the maintenance thread expires and tops up idle connections.
   absl::Duration maintenance_interval = absl::Seconds(1);
   // Run on every new connection before its statements are prepared (session
@@ -105,9 +109,12 @@ class ConnectionPool {
   std::thread maintenance_;
 };
 
-// Exclusive use of one pooled connection; returns it on destruction. Move-
-// only. Not thread-safe: one thread uses a lease at a time, but Cancel() may
-// be called from another thread.
+// Exclusive use of one pooled connection; returns it on destruction, which
+// may take a bounded round trip (a ROLLBACK of a transaction the holder left
+// open): destroy leases on worker threads. A connection goes back to the
+// pool only when libpq reports it idle with nothing pending. Move-only. Not
+// thread-safe: one thread uses a lease at a time, but Cancel() may be called
+// from another thread.
 class ConnectionPool::Lease {
  public:
   Lease(Lease&& other) noexcept;

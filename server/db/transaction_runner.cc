@@ -71,8 +71,8 @@ absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Begin(
   const int64_t remaining_ms =
       absl::ToInt64Milliseconds(call.deadline() - absl::Now());
   if (remaining_ms < 1) return DeadlinePassed();
-  std::unique_ptr<TransactionSession> session(
-      new TransactionSession(call, *std::move(lease)));
+  std::unique_ptr<TransactionSession> session(new TransactionSession(
+      call, *std::move(lease), access == Access::kReadOnly));
   try {
     PgConnection& connection = session->lease_.connection();
     if (access == Access::kReadOnly) {
@@ -99,29 +99,36 @@ absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Begin(
 }
 
 TransactionSession::TransactionSession(CallContext& call,
-                                       ConnectionPool::Lease lease)
-    : call_(call), lease_(std::move(lease)) {
+                                       ConnectionPool::Lease lease,
+                                       bool read_only)
+    : call_(call), lease_(std::move(lease)), read_only_(read_only) {
   call_.Attach(&lease_);
 }
 
-TransactionSession::~TransactionSession() {
+TransactionSession::~TransactionSession() { End(); }
+
+void TransactionSession::End() {
+  // Detached first: Detach waits for a cancel request in flight, so no
+  // cancel can land on the ROLLBACK below (a cancelled ROLLBACK would leave
+  // the session in an aborted transaction; the pool would then have to
+  // clean it up).
   call_.Detach();
+  finished_ = true;
   try {
-    txn_.reset();  // aborts an open transaction
+    txn_.reset();  // rolls back an open transaction
   } catch (const std::exception&) {
     lease_.MarkBroken();
   }
 }
 
 absl::Status TransactionSession::Fail(const std::exception& error) {
-  failed_ = FromDatabaseException(error, call_.cancelled());
+  return Fail(FromDatabaseException(error, call_.cancelled(), read_only_));
+}
+
+absl::Status TransactionSession::Fail(absl::Status status) {
+  failed_ = std::move(status);
   if (failed_.code() == absl::StatusCode::kUnavailable) lease_.MarkBroken();
-  finished_ = true;
-  try {
-    txn_.reset();
-  } catch (const std::exception&) {
-    lease_.MarkBroken();
-  }
+  End();
   return failed_;
 }
 
@@ -129,18 +136,11 @@ absl::Status TransactionSession::Run(Step step) {
   if (!failed_.ok()) return failed_;
   if (finished_) return absl::FailedPreconditionError("session finished");
   if (call_.cancelled()) {
-    failed_ = absl::CancelledError("the call was cancelled by the client");
-    finished_ = true;
-    txn_.reset();
-    return failed_;
+    return Fail(absl::CancelledError("the call was cancelled by the client"));
   }
   try {
     absl::Status status = step(*txn_, lease_.connection());
-    if (!status.ok()) {
-      failed_ = status;
-      finished_ = true;
-      txn_.reset();
-    }
+    if (!status.ok()) return Fail(std::move(status));
     return status;
   } catch (const std::exception& e) {
     return Fail(e);

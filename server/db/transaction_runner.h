@@ -95,11 +95,17 @@ class TransactionSession {
 
  private:
   friend class TransactionRunner;
-  TransactionSession(CallContext& call, ConnectionPool::Lease lease);
+  TransactionSession(CallContext& call, ConnectionPool::Lease lease,
+                     bool read_only);
+  // Records the failure, rolls back and detaches; returns the failure.
   absl::Status Fail(const std::exception& error);
+  absl::Status Fail(absl::Status status);
+  // Detaches from the call and rolls back what is still open.
+  void End();
 
   CallContext& call_;
   ConnectionPool::Lease lease_;
+  const bool read_only_;
   std::unique_ptr<pqxx::transaction_base> txn_;
   absl::Status failed_;
   bool finished_ = false;

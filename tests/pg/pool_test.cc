@@ -1,6 +1,8 @@
-// Tests the connection pool (server/pool.h) against a real database: bounds,
+// Tests the connection pool (server/db/pool.h) against a real database: bounds,
 // exhaustion, deadlines, prepared statements, killed backends, lifetime.
 #include "server/db/pool.h"
+
+#include <libpq-fe.h>
 
 #include <atomic>
 #include <set>
@@ -291,6 +293,83 @@ TEST(PoolTest, DatabaseDownAnswersUnavailableAndRecovers) {
   auto back = pool.Acquire(In(absl::Seconds(5)));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(AddOne(*back, 1), 2);
+}
+
+// The transaction state libpq reports for a fresh lease of `pool`.
+PGTransactionStatusType StateOfNextLease(ConnectionPool& pool) {
+  auto lease = pool.Acquire(In(absl::Seconds(5)));
+  EXPECT_TRUE(lease.ok()) << lease.status();
+  if (!lease.ok()) return PQTRANS_UNKNOWN;
+  return PQtransactionStatus(lease->connection().raw_handle());
+}
+
+TEST(PoolTest, AConnectionLeftInAnAbortedTransactionNeverComesBack) {
+  ConnectionPool pool(Options(Database(), 1));
+  {
+    auto lease = pool.Acquire(In(absl::Seconds(5)));
+    ASSERT_TRUE(lease.ok());
+    PGconn* raw = lease->connection().raw_handle();
+    PQclear(PQexec(raw, "BEGIN"));
+    PQclear(PQexec(raw, "SELECT 1/0"));
+    ASSERT_EQ(PQtransactionStatus(raw), PQTRANS_INERROR);
+  }
+  EXPECT_EQ(StateOfNextLease(pool), PQTRANS_IDLE);
+  auto lease = pool.Acquire(In(absl::Seconds(5)));
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ(AddOne(*lease, 41), 42);
+}
+
+TEST(PoolTest, AConnectionLeftInsideATransactionIsRolledBack) {
+  const std::string conninfo = Database();
+  {
+    pqxx::connection admin(conninfo);
+    pqxx::nontransaction(admin).exec("CREATE TABLE t (x int)");
+  }
+  ConnectionPool pool(Options(conninfo, 1));
+  {
+    auto lease = pool.Acquire(In(absl::Seconds(5)));
+    ASSERT_TRUE(lease.ok());
+    PGconn* raw = lease->connection().raw_handle();
+    PQclear(PQexec(raw, "BEGIN"));
+    PQclear(PQexec(raw, "INSERT INTO t VALUES (1)"));
+    ASSERT_EQ(PQtransactionStatus(raw), PQTRANS_INTRANS);
+  }
+  EXPECT_EQ(StateOfNextLease(pool), PQTRANS_IDLE);
+  pqxx::connection admin(conninfo);
+  EXPECT_EQ(pqxx::nontransaction(admin)
+                .exec("SELECT count(*) FROM t")[0][0]
+                .as<int>(),
+            0);
+}
+
+TEST(PoolTest, AConnectionWithAQueryStillRunningIsCancelledAndReplaced) {
+  const std::string conninfo = Database();
+  ConnectionPool pool(Options(conninfo, 1));
+  int busy_pid = 0;
+  const absl::Time released_at = [&] {
+    auto lease = pool.Acquire(In(absl::Seconds(5)));
+    EXPECT_TRUE(lease.ok());
+    busy_pid = lease->BackendPid();
+    EXPECT_EQ(PQsendQuery(lease->connection().raw_handle(),
+                          "SELECT pg_sleep(30)"),
+              1);
+    return absl::Now();
+  }();
+  // Handing the lease back must not wait for the query.
+  EXPECT_LT(absl::Now() - released_at, absl::Seconds(2));
+  EXPECT_EQ(StateOfNextLease(pool), PQTRANS_IDLE);
+  // The abandoned query does not keep running in PostgreSQL.
+  pqxx::connection admin(conninfo);
+  int running = 1;
+  for (int i = 0; i < 50 && running > 0; ++i) {
+    running = pqxx::nontransaction(admin)
+                  .exec_params("SELECT count(*) FROM pg_stat_activity WHERE "
+                               "pid = $1 AND state = 'active'",
+                               busy_pid)[0][0]
+                  .as<int>();
+    if (running > 0) absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(running, 0);
 }
 
 }  // namespace

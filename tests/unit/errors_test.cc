@@ -22,7 +22,7 @@ using ::testing::Not;
 absl::StatusCode CodeFor(const char* sqlstate, bool cancelled = false) {
   const pqxx::sql_error error("ERROR:  secret detail",
                               "SELECT password FROM users", sqlstate);
-  return FromDatabaseException(error, cancelled).code();
+  return FromDatabaseException(error, cancelled, false).code();
 }
 
 TEST(ErrorsTest, SqlStatesMapToTheDocumentedCodes) {
@@ -38,14 +38,65 @@ TEST(ErrorsTest, SqlStatesMapToTheDocumentedCodes) {
   EXPECT_EQ(CodeFor("57P01"), absl::StatusCode::kUnavailable);
   EXPECT_EQ(CodeFor("08006"), absl::StatusCode::kUnavailable);
   EXPECT_EQ(CodeFor("42601"), absl::StatusCode::kInternal);
+  EXPECT_EQ(CodeFor("42501"), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(CodeFor("42P01"), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CodeFor("42883"), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CodeFor("42703"), absl::StatusCode::kFailedPrecondition);
+}
+
+// The ErrorInfo reason a status carries on the wire.
+std::string ReasonOf(const absl::Status& status) {
+  google::rpc::Status details;
+  EXPECT_TRUE(details.ParseFromString(ToGrpcStatus(status).error_details()));
+  google::rpc::ErrorInfo info;
+  for (const auto& any : details.details()) {
+    if (any.UnpackTo(&info)) return info.reason();
+  }
+  return "";
+}
+
+TEST(ErrorsTest, AMissingTableOrFunctionSaysNotMigratedAndNamesNothing) {
+  const pqxx::sql_error error(
+      "ERROR:  relation \"vendors\" does not exist\nLINE 1: INSERT INTO "
+      "vendors",
+      "INSERT INTO vendors (vendor_name) VALUES ($1)", "42P01");
+  const absl::Status status = FromDatabaseException(error, false, false);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(status), "SCHEMA_NOT_MIGRATED");
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("vendors")));
+  EXPECT_THAT(ToGrpcStatus(status).error_details(), Not(HasSubstr("vendors")));
+}
+
+TEST(ErrorsTest, MissingPrivilegeIsPermissionDenied) {
+  const pqxx::insufficient_privilege error(
+      "ERROR:  permission denied for table vendors", "UPDATE vendors", "42501");
+  const absl::Status status = FromDatabaseException(error, false, false);
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReasonOf(status), "DATABASE_PERMISSION_DENIED");
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("vendors")));
+}
+
+TEST(ErrorsTest, OnlyWritesCanHaveAnUnknownOutcome) {
+  const pqxx::in_doubt_error lost("commit lost");
+  const absl::Status write = FromDatabaseException(lost, false, false);
+  EXPECT_EQ(write.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(write), "COMMIT_OUTCOME_UNKNOWN");
+  const absl::Status read =
+      FromDatabaseException(lost, false, /*read_only=*/true);
+  EXPECT_EQ(read.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(read), "DATABASE_UNAVAILABLE");
+  const pqxx::statement_completion_unknown unknown("unknown");
+  EXPECT_EQ(ReasonOf(FromDatabaseException(unknown, false, true)),
+            "DATABASE_UNAVAILABLE");
 }
 
 TEST(ErrorsTest, ConnectionLossAndUnknownCommitAreUnavailable) {
+  EXPECT_EQ(FromDatabaseException(pqxx::broken_connection("gone"), false, false)
+                .code(),
+            absl::StatusCode::kUnavailable);
   EXPECT_EQ(
-      FromDatabaseException(pqxx::broken_connection("gone"), false).code(),
-      absl::StatusCode::kUnavailable);
-  EXPECT_EQ(
-      FromDatabaseException(pqxx::in_doubt_error("commit lost"), false).code(),
+      FromDatabaseException(pqxx::in_doubt_error("commit lost"), false, false)
+          .code(),
       absl::StatusCode::kUnavailable);
 }
 
@@ -53,23 +104,23 @@ TEST(ErrorsTest, OnlyConflictsAreRetryable) {
   // libpqxx 6.4 throws these without a SQLSTATE.
   const pqxx::serialization_failure conflict("conflict");
   const pqxx::deadlock_detected deadlock("deadlock");
-  EXPECT_TRUE(IsRetryable(FromDatabaseException(conflict, false)));
-  EXPECT_TRUE(IsRetryable(FromDatabaseException(deadlock, false)));
+  EXPECT_TRUE(IsRetryable(FromDatabaseException(conflict, false, false)));
+  EXPECT_TRUE(IsRetryable(FromDatabaseException(deadlock, false, false)));
   EXPECT_FALSE(IsRetryable(
-      FromDatabaseException(pqxx::broken_connection("gone"), false)));
+      FromDatabaseException(pqxx::broken_connection("gone"), false, false)));
   const pqxx::statement_completion_unknown unknown("unknown");
-  EXPECT_EQ(FromDatabaseException(unknown, false).code(),
+  EXPECT_EQ(FromDatabaseException(unknown, false, false).code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_FALSE(IsRetryable(FromDatabaseException(unknown, false)));
+  EXPECT_FALSE(IsRetryable(FromDatabaseException(unknown, false, false)));
   EXPECT_FALSE(IsRetryable(absl::AbortedError("etag")));
 }
 
 TEST(ErrorsTest, MessagesNeverCarrySqlOrServerDetail) {
-  for (const char* state :
-       {"23505", "23503", "22001", "40001", "57014", "57P01", "42601"}) {
+  for (const char* state : {"23505", "23503", "22001", "40001", "57014",
+                            "57P01", "42601", "42501", "42P01", "42883"}) {
     const pqxx::sql_error error("ERROR:  secret detail",
                                 "SELECT password FROM users", state);
-    const absl::Status status = FromDatabaseException(error, false);
+    const absl::Status status = FromDatabaseException(error, false, false);
     EXPECT_THAT(std::string(status.message()), Not(HasSubstr("SELECT")));
     EXPECT_THAT(std::string(status.message()), Not(HasSubstr("secret")));
     EXPECT_THAT(ToGrpcStatus(status).error_details(),

@@ -6,15 +6,18 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <thread>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
 #include "server/base/log.h"
 #include "server/base/work_queue.h"
 #include "server/db/health_monitor.h"
+#include "server/db/migrations.h"
 #include "server/db/statements.h"
 #include "server/db/transaction_runner.h"
 #include "server/rpc/access_log.h"
@@ -73,7 +76,8 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   self->cancel_queue_ = std::make_unique<WorkQueue>(1, 1024);
   self->runtime_ = std::make_unique<CallRuntime>(
       CallRuntime{self->work_queue_.get(), self->cancel_queue_.get(),
-                  opts.default_call_deadline, opts.default_stream_deadline});
+                  opts.default_call_deadline, opts.default_stream_deadline,
+                  opts.pool.acquire_timeout});
   self->transactions_ = std::make_unique<TransactionRunner>(*self->pool_);
   self->vendor_store_ = std::make_unique<VendorStore>(*self->transactions_);
   self->part_store_ = std::make_unique<PartStore>(*self->transactions_);
@@ -120,9 +124,14 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
       self->server_->GetHealthCheckService();
   // NOT_SERVING until the first probe has reached the database.
   health->SetServingStatus(false);
+  HealthOptions health_options;
+  health_options.conninfo = opts.pool.conninfo;
+  health_options.interval = opts.health_interval;
+  if (opts.check_schema) health_options.migrations = EmbeddedMigrationFiles();
   self->health_monitor_ = std::make_unique<HealthMonitor>(
-      opts.pool.conninfo, opts.health_interval,
-      [health](bool reachable) { health->SetServingStatus(reachable); });
+      std::move(health_options), [health](DatabaseHealth state) {
+        health->SetServingStatus(state == DatabaseHealth::kServing);
+      });
   return self;
 }
 
@@ -134,13 +143,28 @@ void SuppliersServer::Shutdown(absl::Duration grace) {
     if (shut_down_) return;
     shut_down_ = true;
   }
+  const absl::Time deadline = absl::Now() + grace;
   if (server_ != nullptr) {
     // Stop the monitor first so it cannot flip health back to SERVING; the
     // health service's own Shutdown then reports NOT_SERVING to watchers.
     health_monitor_.reset();
     server_->GetHealthCheckService()->Shutdown();
-    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    // At the end of the grace gRPC cancels the calls still running, and
+    // waits for them; their work may be blocked in PostgreSQL (a lock, a
+    // connection being set up), so the pool cancels it at the same moment.
+    absl::Notification drained;
+    std::thread canceller([&] {
+      if (!drained.WaitForNotificationWithDeadline(deadline)) {
+        pool_->Shutdown();
+      }
+    });
+    server_->Shutdown(absl::ToChronoTime(deadline));
+    drained.Notify();
+    canceller.join();
   }
+  // Work still queued fails fast (UNAVAILABLE) instead of reaching the
+  // database.
+  if (pool_ != nullptr) pool_->Shutdown();
   if (work_queue_ != nullptr) work_queue_->Stop();
   if (cancel_queue_ != nullptr) cancel_queue_->Stop();
 }

@@ -51,6 +51,9 @@ struct ServerOptions {
   bool access_log = false;
   // How often the health probe asks the database.
   absl::Duration health_interval = absl::Seconds(1);
+  // Health is SERVING only while the database's schema is at the version
+  // this binary embeds (off: any schema will do).
+  bool check_schema = true;
 };
 
 // A running server. Thread-safe: Shutdown() may be called from any thread,
@@ -73,8 +76,9 @@ class SuppliersServer {
   ConnectionPool& pool() { return *pool_; }
 
   // Stops accepting calls, reports NOT_SERVING, lets in-flight calls finish
-  // until `grace` has passed and cancels the rest, then drains the worker
-  // queue. Idempotent.
+  // until `grace` has passed, then cancels the rest, in gRPC and in
+  // PostgreSQL alike, and drains the work queue. Returns within `grace` plus
+  // the time cancelled calls need to unwind (a round trip each). Idempotent.
   void Shutdown(absl::Duration grace);
   // Blocks until the server has shut down.
   void Wait();

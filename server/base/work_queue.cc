@@ -1,30 +1,40 @@
 // Owns the bounded work queue that runs blocking database work off the gRPC
-// callback threads.
+// callback threads, and sheds work that waited in it past its bound.
 #include "server/base/work_queue.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/base/errors.h"
 
 namespace suppliers {
 
 WorkQueue::WorkQueue(int threads, int capacity)
     : capacity_(static_cast<size_t>(capacity)) {
-  threads_.reserve(threads);
+  threads_.reserve(threads + 1);
   for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] { Run(); });
+    threads_.emplace_back([this] { Work(); });
   }
+  threads_.emplace_back([this] { ShedExpired(); });
 }
 
 WorkQueue::~WorkQueue() { Stop(); }
 
-absl::Status WorkQueue::Submit(absl::AnyInvocable<void() &&>&& task) {
+absl::Status WorkQueue::Submit(Task&& task, Shed&& shed, absl::Time expire_at) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("the server is shutting down");
-  if (tasks_.size() >= capacity_) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("the server is overloaded (", tasks_.size(),
-                     " calls queued for the database); retry with backoff"));
+  if (entries_.size() >= capacity_) {
+    return ErrorWithInfo(
+        absl::StatusCode::kResourceExhausted,
+        absl::StrCat("the server is overloaded (", entries_.size(),
+                     " calls queued for the database); retry with backoff"),
+        "SERVER_SATURATED", {});
   }
-  tasks_.push_back(std::move(task));
+  if (shed == nullptr) expire_at = absl::InfiniteFuture();
+  entries_.push_back(
+      Entry{std::move(task), std::move(shed), absl::Now(), expire_at});
+  if (expire_at < timer_until_) timer_wakeup_.Signal();
   return absl::OkStatus();
 }
 
@@ -33,6 +43,7 @@ void WorkQueue::Stop() {
     absl::MutexLock lock(&mu_);
     if (stopping_ && threads_.empty()) return;
     stopping_ = true;
+    timer_wakeup_.Signal();
   }
   for (std::thread& thread : threads_) {
     if (thread.joinable()) thread.join();
@@ -42,23 +53,59 @@ void WorkQueue::Stop() {
 
 int WorkQueue::queued() const {
   absl::MutexLock lock(&mu_);
-  return static_cast<int>(tasks_.size());
+  return static_cast<int>(entries_.size());
 }
 
-void WorkQueue::Run() {
+void WorkQueue::Work() {
   while (true) {
-    absl::AnyInvocable<void() &&> task;
+    Task task;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !tasks_.empty();
+        return stopping_ || !entries_.empty();
       };
       mu_.Await(absl::Condition(&ready));
-      if (tasks_.empty()) return;  // stopping and drained
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
+      if (entries_.empty()) return;  // stopping and drained
+      task = std::move(entries_.front().task);
+      entries_.pop_front();
     }
     std::move(task)();
+  }
+}
+
+void WorkQueue::ShedExpired() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    // Expiries are not in FIFO order (callers' deadlines differ), but the
+    // queue is bounded and short: a scan is cheap.
+    const absl::Time now = absl::Now();
+    std::vector<Entry> expired;
+    absl::Time next = absl::InfiniteFuture();
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (it->expire_at <= now) {
+        expired.push_back(std::move(*it));
+        it = entries_.erase(it);
+      } else {
+        next = std::min(next, it->expire_at);
+        ++it;
+      }
+    }
+    if (!expired.empty()) {
+      mu_.Unlock();
+      for (Entry& entry : expired) {
+        std::move(entry.shed)(ErrorWithInfo(
+            absl::StatusCode::kResourceExhausted,
+            absl::StrCat("the server is saturated: the call waited ",
+                         absl::FormatDuration(now - entry.queued_at),
+                         " for a database worker; retry with backoff"),
+            "SERVER_SATURATED", {}));
+      }
+      mu_.Lock();
+      continue;
+    }
+    timer_until_ = next;
+    timer_wakeup_.WaitWithDeadline(&mu_, next);
+    timer_until_ = absl::InfiniteFuture();
   }
 }
 

@@ -15,11 +15,18 @@ namespace suppliers {
 // worker runs the call's transaction.
 class CallContext {
  public:
-  explicit CallContext(absl::Time deadline) : deadline_(deadline) {}
+  // `deadline` bounds the whole call (its SQL runs with a statement timeout
+  // of what is left of it); `acquire_deadline` is when the call must have
+  // got a database connection, counting the time it waited for a worker,
+  // past which the pool answers RESOURCE_EXHAUSTED (see ConnectionPool).
+  explicit CallContext(absl::Time deadline,
+                       absl::Time acquire_deadline = absl::InfiniteFuture())
+      : deadline_(deadline), acquire_deadline_(acquire_deadline) {}
   CallContext(const CallContext&) = delete;
   CallContext& operator=(const CallContext&) = delete;
 
   absl::Time deadline() const { return deadline_; }
+  absl::Time acquire_deadline() const { return acquire_deadline_; }
   // Marks the call cancelled and asks PostgreSQL to cancel the statement
   // running for it, if any. Blocks for one cancel request round trip.
   void Cancel();
@@ -32,6 +39,7 @@ class CallContext {
   void Detach();
 
   const absl::Time deadline_;
+  const absl::Time acquire_deadline_;
   mutable absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   ConnectionPool::Lease* lease_ ABSL_GUARDED_BY(mu_) = nullptr;

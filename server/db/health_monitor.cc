@@ -1,19 +1,20 @@
-// Owns the database health probe that drives the gRPC health service: SERVING
-// only while PostgreSQL answers.
+// Owns the database health probe that drives the gRPC health service:
+// SERVING only while PostgreSQL answers and its schema is at the version
+// this binary embeds.
 #include "server/db/health_monitor.h"
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "pqxx/pqxx"
 #include "server/base/log.h"
 
 namespace suppliers {
 
-HealthMonitor::HealthMonitor(std::string conninfo, absl::Duration interval,
-                             std::function<void(bool)> on_change)
-    : conninfo_(std::move(conninfo)),
-      interval_(interval),
-      on_change_(std::move(on_change)) {
+HealthMonitor::HealthMonitor(HealthOptions options,
+                             std::function<void(DatabaseHealth)> on_change)
+    : options_(std::move(options)), on_change_(std::move(on_change)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -22,58 +23,101 @@ HealthMonitor::~HealthMonitor() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
     wakeup_.Signal();
+    // The probe's statement timeout bounds a query already running; a
+    // cancel makes it end now.
+    if (connection_ != nullptr) connection_->Cancel();
   }
   thread_.join();
 }
 
-bool HealthMonitor::Probe() {
+DatabaseHealth HealthMonitor::Probe() {
   // A connection left from before a database restart fails once; retry on a
   // fresh one so a returning database is seen on the same probe.
-  const bool had_connection = connection_ != nullptr;
-  if (ProbeOnce()) return true;
-  return had_connection && ProbeOnce();
+  const bool had_connection = CurrentConnection() != nullptr;
+  const DatabaseHealth health = ProbeOnce();
+  if (health != DatabaseHealth::kUnreachable || !had_connection) return health;
+  return ProbeOnce();
 }
 
-bool HealthMonitor::ProbeOnce() {
+DatabaseHealth HealthMonitor::ProbeOnce() {
   try {
-    if (connection_ == nullptr || !connection_->is_open()) {
-      connection_ = std::make_unique<pqxx::connection>(conninfo_);
+    PgConnection* current = CurrentConnection();
+    if (current == nullptr || !current->is_open()) {
+      auto connection = std::make_unique<PgConnection>(
+          options_.conninfo,
+          ConnectLimits{absl::Now() + options_.probe_timeout, &stopping_});
+      // Bounded so a hung server reads as unreachable, not as a hung probe.
+      pqxx::nontransaction(*connection)
+          .exec(
+              absl::StrCat("SET statement_timeout = ",
+                           absl::ToInt64Milliseconds(options_.probe_timeout)));
+      current = connection.get();
+      absl::MutexLock lock(&mu_);
+      connection_ = std::move(connection);
     }
-    pqxx::nontransaction txn(*connection_);
-    // Bounded so a hung server reads as unreachable, not as a hung probe.
-    txn.exec("SET statement_timeout = 2000");
-    txn.exec("SELECT 1");
-    return true;
+    pqxx::read_transaction txn(*current);
+    if (options_.migrations.empty()) {
+      txn.exec("SELECT 1");
+      return DatabaseHealth::kServing;
+    }
+    absl::StatusOr<SchemaCheck> check = CheckSchema(txn, options_.migrations);
+    if (!check.ok() || check->state != SchemaState::kCurrent) {
+      return DatabaseHealth::kNotMigrated;
+    }
+    return DatabaseHealth::kServing;
   } catch (const std::exception&) {
     // The next probe reconnects from scratch.
-    connection_.reset();
-    return false;
+    DropConnection();
+    return DatabaseHealth::kUnreachable;
   }
 }
 
 void HealthMonitor::Loop() {
   bool first = true;
-  while (true) {
-    const bool now_reachable = Probe();
-    bool changed;
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) break;
-      changed = first || now_reachable != reachable_;
-      reachable_ = now_reachable;
-    }
-    if (changed) {
-      Log(now_reachable ? LogLevel::kInfo : LogLevel::kWarning,
-          now_reachable ? "database reachable" : "database unreachable");
-      on_change_(now_reachable);
+  DatabaseHealth last = DatabaseHealth::kUnreachable;
+  while (!stopping_) {
+    const DatabaseHealth health = Probe();
+    if (stopping_) break;
+    if (first || health != last) {
+      switch (health) {
+        case DatabaseHealth::kServing:
+          Log(LogLevel::kInfo, "database reachable, schema current");
+          break;
+        case DatabaseHealth::kUnreachable:
+          Log(LogLevel::kWarning, "database unreachable");
+          break;
+        case DatabaseHealth::kNotMigrated:
+          Log(LogLevel::kError,
+              "database schema is behind this binary (or was changed); "
+              "health stays NOT_SERVING until `suppliers-server migrate` "
+              "brings it up to date");
+          break;
+      }
+      on_change_(health);
     }
     first = false;
+    last = health;
     absl::MutexLock lock(&mu_);
     if (stopping_) break;
-    wakeup_.WaitWithTimeout(&mu_, interval_);
-    if (stopping_) break;
+    wakeup_.WaitWithTimeout(&mu_, options_.interval);
   }
-  connection_.reset();
+  DropConnection();
+}
+
+PgConnection* HealthMonitor::CurrentConnection() {
+  // Only the probe thread changes connection_, so the pointer stays valid on
+  // it after the lock is released.
+  absl::MutexLock lock(&mu_);
+  return connection_.get();
+}
+
+void HealthMonitor::DropConnection() {
+  std::unique_ptr<PgConnection> dropped;
+  {
+    absl::MutexLock lock(&mu_);
+    dropped = std::move(connection_);
+  }
+  // Closed here, outside the lock.
 }
 
 }  // namespace suppliers

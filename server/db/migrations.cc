@@ -218,4 +218,36 @@ absl::StatusOr<MigrationReport> ApplyMigrations(
   }
 }
 
+absl::StatusOr<SchemaCheck> CheckSchema(
+    pqxx::transaction_base& txn, const std::vector<MigrationFile>& files) {
+  absl::StatusOr<std::vector<Parsed>> parsed = ParseFiles(files);
+  if (!parsed.ok()) return parsed.status();
+  SchemaCheck check;
+  if (!parsed->empty()) check.expected_version = parsed->back().version;
+  // Asked first, so that a database never migrated is an answer (behind),
+  // not an error that aborts the transaction.
+  const bool has_table =
+      txn.exec("SELECT to_regclass('schema_migrations') IS NOT NULL")[0][0]
+          .as<bool>();
+  std::map<int, std::string> applied;
+  if (has_table) {
+    for (const pqxx::row& row :
+         txn.exec("SELECT version, checksum FROM schema_migrations")) {
+      applied[row[0].as<int>()] = row[1].as<std::string>();
+    }
+  }
+  if (!applied.empty()) check.applied_version = applied.rbegin()->first;
+  check.state = SchemaState::kCurrent;
+  for (const Parsed& file : *parsed) {
+    auto it = applied.find(file.version);
+    if (it == applied.end()) {
+      check.state = SchemaState::kBehind;
+    } else if (it->second != file.checksum) {
+      check.state = SchemaState::kChanged;
+      break;
+    }
+  }
+  return check;
+}
+
 }  // namespace suppliers

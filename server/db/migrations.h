@@ -10,7 +10,8 @@
 
 namespace pqxx {
 class connection_base;
-}
+class transaction_base;
+}  // namespace pqxx
 
 namespace suppliers {
 
@@ -50,6 +51,25 @@ struct MigrationReport {
 // Uses `connection` exclusively for the duration of the call.
 absl::StatusOr<MigrationReport> ApplyMigrations(
     pqxx::connection_base& connection, const std::vector<MigrationFile>& files);
+
+// How a database's applied migrations compare with the files a binary
+// embeds.
+enum class SchemaState {
+  kCurrent,  // every file applied, unchanged (later ones may be applied too)
+  kBehind,   // some file not applied yet (or no migrations table at all)
+  kChanged,  // an applied file's checksum differs from the binary's
+};
+struct SchemaCheck {
+  SchemaState state = SchemaState::kBehind;
+  int applied_version = 0;   // highest version applied, 0 for none
+  int expected_version = 0;  // highest version of `files`
+};
+
+// Reads schema_migrations in `txn` (one query; read-only) and compares it
+// with `files`. INVALID_ARGUMENT for malformed file names; database errors
+// throw as libpqxx does.
+absl::StatusOr<SchemaCheck> CheckSchema(
+    pqxx::transaction_base& txn, const std::vector<MigrationFile>& files);
 
 }  // namespace suppliers
 

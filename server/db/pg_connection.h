@@ -1,50 +1,73 @@
-// Owns PgConnection: a libpqxx connection that also exposes its libpq handle,
-// for the few reads libpqxx 6.4 cannot do well (binary-format results for
-// large bytea ranges), and turning raw libpq failures into libpqxx's
-// exceptions.
+// Owns PgConnection: a libpqxx connection that connects within a deadline
+// (and can be abandoned), never reconnects behind its owner's back, can be
+// cancelled from any thread, and exposes its libpq handle for the few things
+// libpqxx 6.4 cannot do well (binary results, transaction status); and
+// turning raw libpq failures into libpqxx's exceptions.
 #ifndef SUPPLIERS_SERVER_DB_PG_CONNECTION_H_
 #define SUPPLIERS_SERVER_DB_PG_CONNECTION_H_
 
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <string>
 
+#include "absl/time/time.h"
 #include "pqxx/connection"
 
 namespace suppliers {
 
+// Bounds on opening a connection.
+struct ConnectLimits {
+  // Past it the attempt fails with pqxx::broken_connection.
+  absl::Time deadline = absl::InfiniteFuture();
+  // When set and it turns true, the attempt gives up within ~50 ms
+  // (shutdown).
+  const std::atomic<bool>* abandon = nullptr;
+};
+
 // Connects at construction (throws pqxx::broken_connection), like
-// pqxx::connection. Not thread-safe, like any libpqxx connection.
+// pqxx::connection, but without blocking past `limits`. Reactivation is
+// inhibited: a broken connection stays broken (its session state, the
+// temporary staging table, would not survive a silent reconnect). Not
+// thread-safe, like any libpqxx connection, except Cancel().
 class PgConnection final : public pqxx::connection_base {
  public:
-  explicit PgConnection(const std::string& conninfo);
+  explicit PgConnection(const std::string& conninfo, ConnectLimits limits = {});
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
   ~PgConnection();
 
-  // The libpq connection, or nullptr when closed. Valid until the next
-  // operation through libpqxx that may reconnect; use it only between
-  // libpqxx calls on the same thread, never while libpqxx is busy.
+  // The libpq connection, or nullptr when closed. Use it only between
+  // libpqxx calls on the thread that owns the connection.
   PGconn* raw_handle() const { return policy_.raw(); }
+
+  // Asks the server to cancel the command this connection runs, if any (a
+  // short round trip to the postmaster). Thread-safe: may be called while
+  // the owning thread waits for a result. Best effort.
+  void Cancel() const;
 
  private:
   // libpqxx's connection policies are its documented extension point; this
-  // one connects like connect_direct and remembers the handle.
+  // one connects asynchronously within the limits and remembers the handle.
   class Policy final : public pqxx::connect_direct {
    public:
-    explicit Policy(const std::string& conninfo) : connect_direct(conninfo) {}
+    Policy(const std::string& conninfo, ConnectLimits limits)
+        : connect_direct(conninfo), limits_(limits) {}
     PGconn* do_startconnect(PGconn* orig) override;
     PGconn* do_dropconnect(PGconn* orig) noexcept override;
     PGconn* do_disconnect(PGconn* orig) noexcept override;
     PGconn* raw() const { return raw_; }
 
    private:
+    const ConnectLimits limits_;
     PGconn* raw_ = nullptr;
   };
 
   // Constructed after connection_base, which only keeps a reference to it
   // until init() (the same order pqxx::basic_connection_base relies on).
   Policy policy_;
+  // Made once by the owning thread; PQcancel on it is thread-safe.
+  PGcancel* cancel_ = nullptr;
 };
 
 // Throws what libpqxx would have thrown for a failed raw libpq `result` on

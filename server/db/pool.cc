@@ -1,6 +1,8 @@
-// Owns the bounded PostgreSQL connection pool: lazy connections, deadline-
-// bounded acquisition, per-connection prepared statements, and detection and
-// replacement of broken or expired connections.
+// Owns the bounded PostgreSQL connection pool: lazy connections opened and
+// set up within the caller's bounds, deadline-bounded acquisition,
+// per-connection prepared statements, connections returned only when idle,
+// detection and replacement of broken or expired ones, and a shutdown that
+// cancels whatever still runs in the database.
 #include "server/db/pool.h"
 
 #include <libpq-fe.h>
@@ -13,7 +15,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "pqxx/pqxx"
+#include "server/base/errors.h"
+#include "server/base/log.h"
+#include "server/db/database_errors.h"
 
 namespace suppliers {
 namespace {
@@ -67,6 +74,32 @@ bool ReturnToIdle(PgConnection& connection, absl::Duration bound) {
   }
 }
 
+absl::Status ShuttingDown() {
+  return ErrorWithInfo(absl::StatusCode::kUnavailable,
+                       "the server is shutting down", "SHUTTING_DOWN", {});
+}
+
+absl::Status CannotConnect() {
+  return ErrorWithInfo(absl::StatusCode::kUnavailable,
+                       "cannot connect to the database; retry",
+                       "DATABASE_UNAVAILABLE", {});
+}
+
+// The bound that ended an attempt: the caller's deadline, or the pool's.
+absl::Status OutOfTime(bool deadline_is_callers, int max_size) {
+  if (deadline_is_callers) {
+    return ErrorWithInfo(absl::StatusCode::kDeadlineExceeded,
+                         "the call's deadline passed while waiting for a "
+                         "database connection",
+                         "DEADLINE_PASSED", {});
+  }
+  return ErrorWithInfo(
+      absl::StatusCode::kResourceExhausted,
+      absl::StrCat("no database connection (of ", max_size,
+                   ") became available in time; retry with backoff"),
+      "SERVER_SATURATED", {});
+}
+
 }  // namespace
 
 ConnectionPool::ConnectionPool(PoolOptions options)
@@ -75,52 +108,109 @@ ConnectionPool::ConnectionPool(PoolOptions options)
 }
 
 ConnectionPool::~ConnectionPool() {
+  Shutdown();
+  maintenance_.join();
   std::vector<Slot> closing;
   {
     absl::MutexLock lock(&mu_);
-    stopping_ = true;
-    available_.SignalAll();
-    maintenance_wakeup_.Signal();
     closing.swap(idle_);
   }
-  maintenance_.join();
   // `closing` is destroyed here, outside the lock: closing a connection
   // talks to the server.
 }
 
-absl::StatusOr<ConnectionPool::Slot> ConnectionPool::Open(absl::Time deadline) {
-  if (absl::Now() >= deadline) {
-    return absl::DeadlineExceededError(
-        "deadline passed before a database connection could be opened");
+void ConnectionPool::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return;
+  stopping_ = true;
+  abandon_connects_ = true;
+  available_.SignalAll();
+  maintenance_wakeup_.Signal();
+  // Under the lock, so no holder can close its connection meanwhile (Release
+  // untracks under the same lock). Each cancel is a short round trip to the
+  // postmaster, once per busy connection.
+  for (PgConnection* connection : busy_) connection->Cancel();
+}
+
+void ConnectionPool::Track(PgConnection* connection) {
+  absl::MutexLock lock(&mu_);
+  busy_.insert(connection);
+}
+
+void ConnectionPool::Untrack(PgConnection* connection) {
+  absl::MutexLock lock(&mu_);
+  busy_.erase(connection);
+}
+
+absl::Status ConnectionPool::SetUp(PgConnection& connection,
+                                   absl::Time deadline) {
+  // Bounded like everything else the caller waits for: a setup or PREPARE
+  // blocked on a lock (ACCESS EXCLUSIVE on a table, say) gives up at the
+  // deadline instead of holding a backend and a worker forever.
+  const int64_t timeout_ms =
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(deadline - absl::Now()));
+  std::vector<std::string> setup = {
+      absl::StrCat("SET statement_timeout = ", timeout_ms)};
+  setup.insert(setup.end(), options_.session_setup.begin(),
+               options_.session_setup.end());
+  {
+    pqxx::nontransaction txn(connection);
+    txn.exec(absl::StrJoin(setup, "; "));  // one round trip
   }
+  for (const PreparedStatement& statement : options_.statements) {
+    connection.prepare(statement.name, statement.sql);
+    connection.prepare_now(statement.name);
+  }
+  pqxx::nontransaction(connection).exec("RESET statement_timeout");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ConnectionPool::Slot> ConnectionPool::Open(
+    absl::Time deadline, bool deadline_is_callers) {
+  if (absl::Now() >= deadline) {
+    return OutOfTime(deadline_is_callers, options_.max_size);
+  }
+  std::unique_ptr<PgConnection> connection;
   try {
-    Slot slot{std::make_unique<PgConnection>(options_.conninfo), absl::Now()};
-    if (!options_.session_setup.empty()) {
-      pqxx::nontransaction setup(*slot.connection);
-      for (const std::string& statement : options_.session_setup) {
-        setup.exec(statement);
+    connection = std::make_unique<PgConnection>(
+        options_.conninfo, ConnectLimits{deadline, &abandon_connects_});
+  } catch (const std::exception& e) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return ShuttingDown();
+      const absl::Time now = absl::Now();
+      // libpq's message names the host, port and user: the log only, and
+      // at most once a second while the database stays down.
+      if (now - last_failure_logged_ >= absl::Seconds(1)) {
+        last_failure_logged_ = now;
+        Log(LogLevel::kWarning, "cannot connect to the database",
+            {{"error", std::string(absl::StripAsciiWhitespace(e.what()))}});
       }
     }
-    for (const PreparedStatement& statement : options_.statements) {
-      slot.connection->prepare(statement.name, statement.sql);
-      slot.connection->prepare_now(statement.name);
+    if (deadline_is_callers && absl::Now() >= deadline) {
+      return OutOfTime(true, options_.max_size);
     }
-    return slot;
-  } catch (const pqxx::broken_connection& e) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot connect to the database: ",
-                     absl::StripAsciiWhitespace(e.what())));
-  } catch (const pqxx::sql_error& e) {
-    // A statement that does not prepare is a bug or a schema that was not
-    // migrated; either way no call on this connection could succeed.
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot prepare statements (is the schema migrated?): ",
-                     absl::StripAsciiWhitespace(e.what())));
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot connect to the database: ",
-                     absl::StripAsciiWhitespace(e.what())));
+    return CannotConnect();
   }
+  Track(connection.get());
+  absl::Status status;
+  try {
+    status = SetUp(*connection, deadline);
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() == "57014") {
+      status = OutOfTime(deadline_is_callers, options_.max_size);
+    } else {
+      status = FromDatabaseException(e, false, true);
+    }
+  } catch (const std::exception& e) {
+    status = FromDatabaseException(e, false, true);
+  }
+  if (!status.ok()) {
+    Untrack(connection.get());
+    return status;
+  }
+  // Still tracked: the caller hands it out (busy) or parks it (untracks).
+  return Slot{std::move(connection), absl::Now()};
 }
 
 bool ConnectionPool::Reusable(const Slot& slot, absl::Time now) const {
@@ -130,17 +220,17 @@ bool ConnectionPool::Reusable(const Slot& slot, absl::Time now) const {
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
-    absl::Time caller_deadline) {
-  const absl::Time pool_deadline = absl::Now() + options_.acquire_timeout;
+    absl::Time caller_deadline, absl::Time acquire_deadline) {
+  const absl::Time pool_deadline =
+      std::min(acquire_deadline, absl::Now() + options_.acquire_timeout);
+  const bool callers_first = caller_deadline <= pool_deadline;
   const absl::Time wait_until = std::min(caller_deadline, pool_deadline);
   // Declared before the lock so that it is destroyed after the unlock:
   // closing a connection talks to the server.
   std::vector<Slot> unusable;
   absl::MutexLock lock(&mu_);
   while (true) {
-    if (stopping_) {
-      return absl::UnavailableError("the connection pool is shutting down");
-    }
+    if (stopping_) return ShuttingDown();
     const absl::Time now = absl::Now();
     while (!idle_.empty()) {
       // Most recently used first: keeps a warm set small so the rest can
@@ -149,6 +239,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
       idle_.pop_back();
       if (Reusable(slot, now)) {
         ++in_use_;
+        busy_.insert(slot.connection.get());
         return Lease(this, std::move(slot));
       }
       ++discarded_;
@@ -158,7 +249,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
       ++connecting_;
       mu_.Unlock();
       unusable.clear();
-      absl::StatusOr<Slot> opened = Open(caller_deadline);
+      absl::StatusOr<Slot> opened = Open(wait_until, callers_first);
       mu_.Lock();
       --connecting_;
       if (!opened.ok()) {
@@ -167,22 +258,23 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
         return opened.status();
       }
       ++opened_;
+      if (stopping_) {
+        busy_.erase(opened->connection.get());
+        ++discarded_;
+        unusable.push_back(*std::move(opened));
+        return ShuttingDown();
+      }
       ++in_use_;
       return Lease(this, *std::move(opened));
     }
-    if (now >= wait_until) {
-      if (caller_deadline <= pool_deadline) {
-        return absl::DeadlineExceededError(
-            "deadline exceeded while waiting for a database connection");
-      }
-      return absl::ResourceExhaustedError(
-          absl::StrCat("all ", options_.max_size,
-                       " database connections are busy; try again later"));
-    }
+    if (now >= wait_until) return OutOfTime(callers_first, options_.max_size);
     if (waiters_ >= options_.max_waiters) {
-      return absl::ResourceExhaustedError(
+      return ErrorWithInfo(
+          absl::StatusCode::kResourceExhausted,
           absl::StrCat("too many calls (", waiters_,
-                       ") are already waiting for a database connection"));
+                       ") are already waiting for a database connection; "
+                       "retry with backoff"),
+          "SERVER_SATURATED", {});
     }
     ++waiters_;
     available_.WaitWithDeadline(&mu_, wait_until);
@@ -197,16 +289,13 @@ void ConnectionPool::Release(Slot slot, bool broken) {
     // Whatever still runs for this session must not outlive it: closing the
     // socket alone leaves a running query running until its timeout.
     if (PQtransactionStatus(slot.connection->raw_handle()) == PQTRANS_ACTIVE) {
-      try {
-        slot.connection->cancel_query();
-      } catch (const std::exception&) {
-        // Best effort; the statement timeout still bounds the query.
-      }
+      slot.connection->Cancel();
     }
   }
   {
     absl::MutexLock lock(&mu_);
     --in_use_;
+    busy_.erase(slot.connection.get());
     const bool keep = !broken && !stopping_ && Reusable(slot, absl::Now());
     if (keep) {
       idle_.push_back(std::move(slot));
@@ -246,15 +335,18 @@ void ConnectionPool::MaintenanceLoop() {
     expired.clear();
     absl::StatusOr<Slot> opened;
     if (want_more) {
-      opened = Open(absl::Now() + absl::Seconds(30));
+      opened = Open(absl::Now() + options_.acquire_timeout, false);
     }
     mu_.Lock();
     if (want_more) {
       --connecting_;
-      if (opened.ok() && !stopping_) {
+      if (opened.ok()) {
         ++opened_;
-        idle_.push_back(*std::move(opened));
-        available_.Signal();
+        busy_.erase(opened->connection.get());
+        if (!stopping_) {
+          idle_.push_back(*std::move(opened));
+          available_.Signal();
+        }
       }
     }
   }
@@ -279,15 +371,6 @@ ConnectionPool::Lease::Lease(Lease&& other) noexcept
 
 ConnectionPool::Lease::~Lease() {
   if (pool_ != nullptr) pool_->Release(std::move(slot_), broken_);
-}
-
-void ConnectionPool::Lease::Cancel() const {
-  try {
-    slot_.connection->cancel_query();
-  } catch (const std::exception&) {
-    // Best effort: if the cancel request cannot be delivered, the statement
-    // timeout still bounds the query.
-  }
 }
 
 int ConnectionPool::Lease::BackendPid() const {

@@ -1,11 +1,15 @@
-// Owns the bounded PostgreSQL connection pool: lazy connections, deadline-
-// bounded acquisition, per-connection prepared statements, and detection and
-// replacement of broken or expired connections.
+// Owns the bounded PostgreSQL connection pool: lazy connections opened and
+// set up within the caller's bounds, deadline-bounded acquisition,
+// per-connection prepared statements, connections returned only when idle,
+// detection and replacement of broken or expired ones, and a shutdown that
+// cancels whatever still runs in the database.
 #ifndef SUPPLIERS_SERVER_DB_POOL_H_
 #define SUPPLIERS_SERVER_DB_POOL_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -28,15 +32,17 @@ struct PreparedStatement {
 struct PoolOptions {
   // libpq keyword/value conninfo. Contains the password: never log it.
   std::string conninfo;
-  // Most connections open at once (in use + idle).
+  // Most connections open at once (in use + idle + being opened).
   int max_size = 8;
   // Idle connections the maintenance thread keeps open in the background.
   int min_idle = 1;
   // Most callers waiting for a connection; the next one is refused at once
   // with RESOURCE_EXHAUSTED instead of queueing without bound.
   int max_waiters = 64;
-  // Longest a caller waits for a free connection when its own deadline is
-  // later; past it the pool answers RESOURCE_EXHAUSTED.
+  // Longest a caller waits for a connection (a free one, or a new one being
+  // opened) when its own deadline is later; past it the pool answers
+  // RESOURCE_EXHAUSTED. Callers that already waited elsewhere (in the work
+  // queue) pass their own acquire deadline instead.
   absl::Duration acquire_timeout = absl::Seconds(2);
   // Connections older than this are closed when idle and replaced, so server
   // side state (memory, plan caches) and DNS/failover changes are refreshed.
@@ -63,16 +69,31 @@ class ConnectionPool {
   explicit ConnectionPool(PoolOptions options);
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
-  // Stops the maintenance thread and closes idle connections.
+  // Shuts down, stops the maintenance thread and closes idle connections.
   ~ConnectionPool();
 
   // Hands out a healthy connection, opening one if the pool is below
-  // max_size. Waits for a free one until min(caller_deadline, now +
-  // acquire_timeout). Errors:
+  // max_size. Waits, and bounds the opening of a new connection (connect,
+  // session setup, statement preparation, each under a statement timeout),
+  // until min(caller_deadline, acquire_deadline), where acquire_deadline
+  // defaults to now + acquire_timeout. Errors (messages name no host, user
+  // or SQL; the details go to the log):
   //   DEADLINE_EXCEEDED   the caller's deadline came first;
-  //   RESOURCE_EXHAUSTED  pool full past acquire_timeout, or too many waiters;
-  //   UNAVAILABLE         a new connection could not be opened (database down).
-  absl::StatusOr<Lease> Acquire(absl::Time caller_deadline);
+  //   RESOURCE_EXHAUSTED  pool full past the acquire deadline, or too many
+  //                       waiters;
+  //   UNAVAILABLE         a new connection could not be opened (database
+  //                       down, or too slow to accept one), or shut down;
+  //   FAILED_PRECONDITION the statements do not prepare: the schema is not
+  //                       migrated (reason SCHEMA_NOT_MIGRATED).
+  absl::StatusOr<Lease> Acquire(
+      absl::Time caller_deadline,
+      absl::Time acquire_deadline = absl::InfiniteFuture());
+
+  // Refuses further acquisitions (UNAVAILABLE), abandons connections being
+  // opened and cancels every command running on a connection of the pool,
+  // so that their holders finish promptly. Idempotent; leases stay valid
+  // and are closed when returned.
+  void Shutdown();
 
   struct Stats {
     int idle = 0;
@@ -90,22 +111,31 @@ class ConnectionPool {
     absl::Time created;
   };
 
-  absl::StatusOr<Slot> Open(absl::Time deadline);
+  absl::StatusOr<Slot> Open(absl::Time deadline, bool deadline_is_callers);
+  absl::Status SetUp(PgConnection& connection, absl::Time deadline);
   bool Reusable(const Slot& slot, absl::Time now) const;
   void Release(Slot slot, bool broken);
   void MaintenanceLoop();
+  // Connections whose commands Shutdown() must cancel.
+  void Track(PgConnection* connection);
+  void Untrack(PgConnection* connection);
 
   const PoolOptions options_;
+  // Read by connection attempts without the lock (PgConnection polls it).
+  std::atomic<bool> abandon_connects_{false};
   mutable absl::Mutex mu_;
   absl::CondVar available_;           // a connection or a place was freed
   absl::CondVar maintenance_wakeup_;  // stopping
   std::vector<Slot> idle_ ABSL_GUARDED_BY(mu_);
+  // Connections in use or being set up (not idle).
+  std::set<PgConnection*> busy_ ABSL_GUARDED_BY(mu_);
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
   int connecting_ ABSL_GUARDED_BY(mu_) = 0;
   int waiters_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t opened_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t discarded_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time last_failure_logged_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::thread maintenance_;
 };
 
@@ -127,7 +157,7 @@ class ConnectionPool::Lease {
   // error, or when its session state is unknown).
   void MarkBroken() { broken_ = true; }
   // Asks the server to cancel the statement running on this connection.
-  void Cancel() const;
+  void Cancel() const { slot_.connection->Cancel(); }
   // Process id of the backend serving this connection.
   int BackendPid() const;
 

@@ -66,7 +66,8 @@ absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Begin(
   if (call.cancelled()) {
     return absl::CancelledError("the call was cancelled by the client");
   }
-  absl::StatusOr<ConnectionPool::Lease> lease = pool_.Acquire(call.deadline());
+  absl::StatusOr<ConnectionPool::Lease> lease =
+      pool_.Acquire(call.deadline(), call.acquire_deadline());
   if (!lease.ok()) return lease.status();
   const int64_t remaining_ms =
       absl::ToInt64Milliseconds(call.deadline() - absl::Now());

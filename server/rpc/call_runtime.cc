@@ -9,6 +9,24 @@
 #include "absl/time/clock.h"
 
 namespace suppliers {
+namespace {
+
+// Runs `refused(status)` on the cancel queue; if that refuses too (the
+// server is stopping), here rather than never.
+void RunRefusal(const CallRuntime& runtime,
+                absl::AnyInvocable<void(absl::Status) &&> refused,
+                absl::Status status) {
+  absl::AnyInvocable<void() &&> fallback =
+      [refused = std::move(refused), status = std::move(status)]() mutable {
+        std::move(refused)(std::move(status));
+      };
+  // Submit moves from `fallback` only when it accepts it (work_queue.h).
+  if (!runtime.cancels->Submit(std::move(fallback)).ok()) {
+    std::move(fallback)();  // NOLINT(bugprone-use-after-move): refused
+  }
+}
+
+}  // namespace
 
 absl::Time CallDeadline(grpc::CallbackServerContext* context,
                         absl::Duration server_default) {
@@ -16,19 +34,28 @@ absl::Time CallDeadline(grpc::CallbackServerContext* context,
                   absl::Now() + server_default);
 }
 
-void RunOnWorker(const CallRuntime& runtime, absl::AnyInvocable<void() &&> task,
+std::shared_ptr<CallContext> NewCallContext(
+    grpc::CallbackServerContext* context, const CallRuntime& runtime,
+    absl::Duration server_default) {
+  return std::make_shared<CallContext>(CallDeadline(context, server_default),
+                                       absl::Now() + runtime.acquire_timeout);
+}
+
+void RunOnWorker(const CallRuntime& runtime,
+                 absl::AnyInvocable<void() &&> task,
                  absl::AnyInvocable<void(absl::Status) &&> refused) {
-  absl::Status queued = runtime.work->Submit(std::move(task));
-  if (queued.ok()) return;
-  absl::AnyInvocable<void()&&> fallback = [refused = std::move(refused),
-                                           queued]() mutable {
-    std::move(refused)(queued);
-  };
-  // The cancel queue refusing too means the server is stopping; then the
-  // clean-up runs here rather than never.
-  // Submit moves from `fallback` only when it accepts it (work_queue.h).
-  if (!runtime.cancels->Submit(std::move(fallback)).ok()) {
-    std::move(fallback)();  // NOLINT(bugprone-use-after-move): refused
+  // Shared by the two refusal paths; only one of them ever runs it.
+  auto shared_refused =
+      std::make_shared<absl::AnyInvocable<void(absl::Status) &&>>(
+          std::move(refused));
+  absl::Status queued = runtime.work->Submit(
+      std::move(task),
+      [&runtime, shared_refused](absl::Status status) {
+        RunRefusal(runtime, std::move(*shared_refused), std::move(status));
+      },
+      absl::Now() + runtime.acquire_timeout);
+  if (!queued.ok()) {
+    RunRefusal(runtime, std::move(*shared_refused), std::move(queued));
   }
 }
 

@@ -25,7 +25,17 @@ struct CallRuntime {
   absl::Duration default_deadline = absl::Seconds(30);
   // The same for streaming calls, which move whole drawings.
   absl::Duration default_stream_deadline = absl::Minutes(10);
+  // Longest a call waits for a worker and a database connection together;
+  // past it the call is shed with RESOURCE_EXHAUSTED (the pool's acquire
+  // timeout).
+  absl::Duration acquire_timeout = absl::Seconds(2);
 };
+
+// A fresh call context: the caller's deadline capped by `server_default`,
+// and an acquire deadline `runtime.acquire_timeout` from now.
+std::shared_ptr<CallContext> NewCallContext(
+    grpc::CallbackServerContext* context, const CallRuntime& runtime,
+    absl::Duration server_default);
 
 // The call's deadline: the client's, capped by the server's default.
 absl::Time CallDeadline(grpc::CallbackServerContext* context,

@@ -27,8 +27,8 @@ class DatabaseStream : public Reactor {
   DatabaseStream(grpc::CallbackServerContext* context,
                  const CallRuntime& runtime)
       : runtime_(runtime),
-        call_(std::make_shared<CallContext>(
-            CallDeadline(context, runtime.default_stream_deadline))) {}
+        call_(NewCallContext(context, runtime,
+                             runtime.default_stream_deadline)) {}
 
   // Ends the call with `status`, releasing its database session first.
   virtual void Fail(const absl::Status& status) = 0;

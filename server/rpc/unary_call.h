@@ -8,11 +8,13 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
 #include "server/db/call_context.h"
 #include "server/rpc/call_runtime.h"
 #include "server/rpc/grpc_status.h"
@@ -31,9 +33,11 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
             const CallRuntime& runtime)
       : response_(response),
         runtime_(runtime),
-        call_(std::make_shared<CallContext>(
-            CallDeadline(context, runtime.default_deadline))) {}
+        call_(NewCallContext(context, runtime, runtime.default_deadline)) {}
 
+  // Queues the handler. A call no worker takes before its acquire deadline
+  // (or its own deadline) is shed from the queue with RESOURCE_EXHAUSTED
+  // (DEADLINE_EXCEEDED), on the queue's timer thread: Finish never blocks.
   void Start(Handler handler) {
     absl::Status queued = runtime_.work->Submit(
         [this, call = call_, handler = std::move(handler)]() mutable {
@@ -45,7 +49,16 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
             Finish(ToGrpcStatus(result.status()));
           }
           // `this` may be deleted from here on.
-        });
+        },
+        [this](absl::Status shed) {
+          if (absl::Now() >= call_->deadline()) {
+            shed = absl::DeadlineExceededError(
+                "the call's deadline passed while it waited for a database "
+                "worker");
+          }
+          Finish(ToGrpcStatus(shed));
+        },
+        std::min(call_->deadline(), call_->acquire_deadline()));
     if (!queued.ok()) Finish(ToGrpcStatus(queued));
   }
 

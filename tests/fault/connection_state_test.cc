@@ -83,8 +83,8 @@ TEST_F(ConnectionStateTest, TinyDeadlinesAndCancelsNeverPoisonTheNextCall) {
           v1::GetVendorRequest request;
           request.set_vendor_id(vendor_id);
           v1::GetVendorResponse response;
-          status = vendors_->GetVendor(Context(absl::Seconds(5)).get(),
-                                       request, &response);
+          status = vendors_->GetVendor(Context(absl::Seconds(5)).get(), request,
+                                       &response);
         } else {
           v1::UpdateVendorRequest request;
           request.mutable_vendor()->set_vendor_id(vendor_id);
@@ -105,8 +105,9 @@ TEST_F(ConnectionStateTest, TinyDeadlinesAndCancelsNeverPoisonTheNextCall) {
   stop = true;
   for (std::thread& thread : threads) thread.join();
 
-  std::printf("chaotic calls %d, normal calls %d (OK %d)\n", chaotic_calls.load(),
-              normal.Total(), normal.Get(grpc::StatusCode::OK));
+  std::printf("chaotic calls %d, normal calls %d (OK %d)\n",
+              chaotic_calls.load(), normal.Total(),
+              normal.Get(grpc::StatusCode::OK));
   EXPECT_GT(chaotic_calls, 1000);
   EXPECT_GT(normal.Total(), 500);
   EXPECT_EQ(normal.Get(grpc::StatusCode::INTERNAL), 0);

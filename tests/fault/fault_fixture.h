@@ -81,9 +81,8 @@ class FaultTest : public ::testing::Test {
     v1::CreateVendorRequest request;
     request.mutable_vendor()->set_vendor_name(name);
     v1::CreateVendorResponse response;
-    const grpc::Status status =
-        vendors_->CreateVendor(Context(absl::Seconds(10)).get(), request,
-                               &response);
+    const grpc::Status status = vendors_->CreateVendor(
+        Context(absl::Seconds(10)).get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.vendor().vendor_id();
   }

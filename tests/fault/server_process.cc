@@ -79,14 +79,13 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     int status = 0;
     if (::waitpid(process->pid_, &status, WNOHANG) == process->pid_) {
       process->pid_ = -1;
-      return absl::InternalError(absl::StrCat(
-          "suppliers-server exited at start; its log:\n", log));
+      return absl::InternalError(
+          absl::StrCat("suppliers-server exited at start; its log:\n", log));
     }
     absl::SleepFor(absl::Milliseconds(25));
   }
-  return absl::DeadlineExceededError(
-      absl::StrCat("suppliers-server did not log its address; its log:\n",
-                   process->Log()));
+  return absl::DeadlineExceededError(absl::StrCat(
+      "suppliers-server did not log its address; its log:\n", process->Log()));
 }
 
 ServerProcess::~ServerProcess() {
@@ -106,8 +105,9 @@ bool ServerProcess::WaitForHealth(bool serving, absl::Duration timeout,
                                   const std::string& service) const {
   auto stub = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(target(), grpc::InsecureChannelCredentials()));
-  const auto want = serving ? grpc::health::v1::HealthCheckResponse::SERVING
-                            : grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+  const auto want = serving
+                        ? grpc::health::v1::HealthCheckResponse::SERVING
+                        : grpc::health::v1::HealthCheckResponse::NOT_SERVING;
   const absl::Time until = absl::Now() + timeout;
   while (true) {
     grpc::ClientContext context;

@@ -176,7 +176,7 @@ TEST_F(TinyPoolTest, ExhaustedPoolAnswersResourceExhausted) {
   const grpc::Status status =
       vendors_->GetVendor(Context().get(), get, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(ErrorInfoOf(status).reason(), "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "SERVER_SATURATED");
   // A caller whose deadline comes first gets DEADLINE_EXCEEDED instead.
   const grpc::Status hurried = vendors_->GetVendor(
       Context(absl::Milliseconds(100)).get(), get, &response);

@@ -350,9 +350,9 @@ TEST(PoolTest, AConnectionWithAQueryStillRunningIsCancelledAndReplaced) {
     auto lease = pool.Acquire(In(absl::Seconds(5)));
     EXPECT_TRUE(lease.ok());
     busy_pid = lease->BackendPid();
-    EXPECT_EQ(PQsendQuery(lease->connection().raw_handle(),
-                          "SELECT pg_sleep(30)"),
-              1);
+    EXPECT_EQ(
+        PQsendQuery(lease->connection().raw_handle(), "SELECT pg_sleep(30)"),
+        1);
     return absl::Now();
   }();
   // Handing the lease back must not wait for the query.
@@ -363,9 +363,10 @@ TEST(PoolTest, AConnectionWithAQueryStillRunningIsCancelledAndReplaced) {
   int running = 1;
   for (int i = 0; i < 50 && running > 0; ++i) {
     running = pqxx::nontransaction(admin)
-                  .exec_params("SELECT count(*) FROM pg_stat_activity WHERE "
-                               "pid = $1 AND state = 'active'",
-                               busy_pid)[0][0]
+                  .exec_params(
+                      "SELECT count(*) FROM pg_stat_activity WHERE "
+                      "pid = $1 AND state = 'active'",
+                      busy_pid)[0][0]
                   .as<int>();
     if (running > 0) absl::SleepFor(absl::Milliseconds(20));
   }

@@ -8,6 +8,8 @@
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "server/db/migrations.h"
 #include "tests/pg/pg_cluster.h"
 
 namespace suppliers {
@@ -65,7 +67,9 @@ class HealthClient {
 TEST(ServerTest, HealthFollowsTheDatabaseWithoutRestartingTheServer) {
   auto cluster = PgCluster::Create();
   ASSERT_TRUE(cluster.ok()) << cluster.status();
-  auto server = SuppliersServer::Start(TestOptions((*cluster)->ConnInfo()));
+  auto conninfo = (*cluster)->CreateMigratedDatabase();
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto server = SuppliersServer::Start(TestOptions(*conninfo));
   ASSERT_TRUE(server.ok()) << server.status();
   HealthClient health((*server)->port());
 
@@ -91,6 +95,29 @@ TEST(ServerTest, UnreachableDatabaseAtStartIsNotServingButStarts) {
   EXPECT_EQ(health.Check(), HealthCheckResponse::NOT_SERVING);
 }
 
+TEST(ServerTest, AnUnmigratedDatabaseIsNotServingUntilMigrated) {
+  auto conninfo = testing::SharedCluster().CreateDatabase();
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto server = SuppliersServer::Start(TestOptions(*conninfo));
+  ASSERT_TRUE(server.ok()) << server.status();
+  HealthClient health((*server)->port());
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(health.Check(), HealthCheckResponse::NOT_SERVING);
+  // Migrating brings it to SERVING without a restart.
+  pqxx::connection connection(*conninfo);
+  ASSERT_TRUE(ApplyMigrations(connection, EmbeddedMigrationFiles()).ok());
+  EXPECT_EQ(health.WaitFor(HealthCheckResponse::SERVING),
+            HealthCheckResponse::SERVING);
+  // A migration the binary does not know is fine; one that was changed is
+  // not.
+  pqxx::nontransaction(connection)
+      .exec("UPDATE schema_migrations SET checksum = 'x' WHERE version = 1");
+  EXPECT_EQ(health.WaitFor(HealthCheckResponse::NOT_SERVING),
+            HealthCheckResponse::NOT_SERVING);
+  (*server)->Shutdown(absl::Seconds(1));
+  (*server)->Wait();
+}
+
 TEST(ServerTest, AddressInUseIsUnavailable) {
   auto cluster = PgCluster::Create();
   ASSERT_TRUE(cluster.ok());
@@ -114,7 +141,9 @@ TEST(ServerTest, InvalidPoolOptionsAreInvalidArgument) {
 TEST(ServerTest, ShutdownReportsNotServingAndStopsAcceptingCalls) {
   auto cluster = PgCluster::Create();
   ASSERT_TRUE(cluster.ok());
-  auto server = SuppliersServer::Start(TestOptions((*cluster)->ConnInfo()));
+  auto conninfo = (*cluster)->CreateMigratedDatabase();
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto server = SuppliersServer::Start(TestOptions(*conninfo));
   ASSERT_TRUE(server.ok());
   HealthClient health((*server)->port());
   ASSERT_EQ(health.WaitFor(HealthCheckResponse::SERVING),

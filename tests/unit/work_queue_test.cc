@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace suppliers {
@@ -44,6 +45,55 @@ TEST(WorkQueueTest, StoppedQueueRefusesWithUnavailable) {
   queue.Stop();
   queue.Stop();  // idempotent
   EXPECT_EQ(queue.Submit([] {}).code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(WorkQueueTest, ATaskNoWorkerTookByItsExpiryIsShedInstead) {
+  WorkQueue queue(1, 10);
+  absl::Notification release;
+  absl::Notification started;
+  ASSERT_TRUE(queue
+                  .Submit([&] {
+                    started.Notify();
+                    release.WaitForNotification();
+                  })
+                  .ok());
+  started.WaitForNotification();  // the only worker is stuck
+  std::atomic<bool> ran{false};
+  absl::Notification shed;
+  absl::Status shed_status;
+  const absl::Time submitted = absl::Now();
+  ASSERT_TRUE(queue
+                  .Submit([&] { ran = true; },
+                          [&](absl::Status status) {
+                            shed_status = status;
+                            shed.Notify();
+                          },
+                          submitted + absl::Milliseconds(100))
+                  .ok());
+  ASSERT_TRUE(shed.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_GE(absl::Now() - submitted, absl::Milliseconds(100));
+  EXPECT_LT(absl::Now() - submitted, absl::Seconds(1));
+  EXPECT_EQ(shed_status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(queue.queued(), 0);
+  release.Notify();
+  queue.Stop();
+  EXPECT_FALSE(ran);
+}
+
+TEST(WorkQueueTest, ATaskTakenBeforeItsExpiryRunsAndIsNeverShed) {
+  std::atomic<int> ran{0};
+  std::atomic<int> shed{0};
+  {
+    WorkQueue queue(2, 100);
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_TRUE(queue
+                      .Submit([&] { ++ran; }, [&](absl::Status) { ++shed; },
+                              absl::Now() + absl::Seconds(30))
+                      .ok());
+    }
+  }
+  EXPECT_EQ(ran, 50);
+  EXPECT_EQ(shed, 0);
 }
 
 }  // namespace

@@ -9,8 +9,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -18,7 +20,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 
@@ -231,6 +235,41 @@ void AppendQuoted(absl::string_view value, std::string* out) {
   out->push_back('\'');
 }
 
+// libpq accepts any text as the port and only fails at connect time, so a
+// typo would make the server answer UNAVAILABLE forever: refuse it at start.
+absl::Status ValidatePorts(const DatabaseSettings& settings) {
+  auto it = settings.params().find("port");
+  if (it == settings.params().end()) return absl::OkStatus();
+  for (absl::string_view port : absl::StrSplit(it->second, ',')) {
+    int number = 0;
+    if (!port.empty() &&
+        (!absl::SimpleAtoi(port, &number) || number < 1 || number > 65535)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "port \"", it->second, "\" (from ", settings.SourceOf("port"),
+          ") is not a port number (1 to 65535; several hosts take a "
+          "comma-separated list)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadPasswordFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read the password file ", path));
+  }
+  std::stringstream contents;
+  contents << in.rdbuf();
+  // The file's bytes, surrounding white space (a final newline) trimmed.
+  std::string password(absl::StripAsciiWhitespace(contents.str()));
+  if (password.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the password file ", path, " is empty"));
+  }
+  return password;
+}
+
 }  // namespace
 
 std::string DatabaseSettings::SourceOf(const std::string& key) const {
@@ -374,9 +413,19 @@ absl::StatusOr<DatabaseSettings> ResolveDatabaseSettings(
     Overlay(*flag_params, kFlagSource, &params, &origin);
   }
 
+  if (sources.password_file.has_value()) {
+    absl::StatusOr<std::string> password =
+        ReadPasswordFile(*sources.password_file);
+    if (!password.ok()) return password.status();
+    params["password"] = *std::move(password);
+    origin["password"] =
+        absl::StrCat("--database_password_file ", *sources.password_file);
+  }
+
   for (const auto& [key, value] : kDefaults) {
     if (params.emplace(key, value).second) origin[key] = kDefaultSource;
   }
+  if (absl::Status s = ValidatePorts(settings); !s.ok()) return s;
   return settings;
 }
 

@@ -45,6 +45,10 @@ struct DatabaseSettingsSources {
   // Path to database.ini; only read when set.
   std::optional<std::string> config_file;
   std::string config_section = "postgresql";
+  // A file holding the password (surrounding white space trimmed); wins
+  // over every other source of the password. Keeps it out of the command
+  // line and the environment (visible in /proc/PID/cmdline and environ).
+  std::optional<std::string> password_file;
   // Environment lookup; injectable for tests. Defaults to std::getenv when
   // empty.
   std::function<std::optional<std::string>(const std::string&)> getenv;
@@ -91,9 +95,11 @@ class DatabaseSettings {
 // Errors (no message ever contains a password):
 //   InvalidArgument: the flag or DATABASE_URL does not parse (the message
 //     names "--database" or "DATABASE_URL"); the file has a syntax error or
-//     an unknown/duplicate key.
+//     an unknown/duplicate key; the port is not a number from 1 to 65535
+//     (the message names where it came from); the password file is empty.
 //   NotFound: config_file is set but cannot be read, or lacks the section
-//     (the message names both the file and the section).
+//     (the message names both the file and the section); the password file
+//     cannot be read.
 //   Internal: libpq could not report its keyword list (out of memory).
 absl::StatusOr<DatabaseSettings> ResolveDatabaseSettings(
     const DatabaseSettingsSources& sources);

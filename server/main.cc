@@ -20,6 +20,7 @@
 #include "server/base/log.h"
 #include "server/config.h"
 #include "server/db/migrations.h"
+#include "server/rpc/library_logs.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -27,6 +28,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(std::string, database, "",
           "libpq conninfo or postgresql:// URI; overrides DATABASE_URL, the "
           "PG* variables and --config");
+ABSL_FLAG(std::string, database_password_file, "",
+          "file holding the database password (white space trimmed); keeps "
+          "it out of the command line and the environment");
 ABSL_FLAG(std::string, config, "",
           "database.ini-style file with a [postgresql] section (keys host, "
           "port, database, user, password); lowest precedence");
@@ -45,6 +49,15 @@ ABSL_FLAG(int, workers, 0,
           "threads running database work (0: the pool max size)");
 ABSL_FLAG(int, queue_capacity, 256,
           "calls queued for a worker before RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_concurrent_streams, 0,
+          "streaming calls (drawing uploads and downloads) open at once; one "
+          "more is RESOURCE_EXHAUSTED (0: half the pool max size)");
+ABSL_FLAG(absl::Duration, stream_idle_timeout, absl::Seconds(30),
+          "a stream whose messages stop moving for this long is ended and "
+          "rolled back");
+ABSL_FLAG(absl::Duration, stream_max_duration, absl::Minutes(10),
+          "cap on a streaming call whose client set no (or a later) "
+          "deadline");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM/SIGINT, how long in-flight calls may finish");
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
@@ -79,6 +92,9 @@ absl::StatusOr<DatabaseSettings> ResolveSettingsFromFlags() {
     sources.config_file = absl::GetFlag(FLAGS_config);
   }
   sources.config_section = absl::GetFlag(FLAGS_config_section);
+  if (!absl::GetFlag(FLAGS_database_password_file).empty()) {
+    sources.password_file = absl::GetFlag(FLAGS_database_password_file);
+  }
   return ResolveDatabaseSettings(sources);
 }
 
@@ -134,6 +150,9 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
   options.drawings.chunk_bytes = absl::GetFlag(FLAGS_drawing_chunk_bytes);
   options.drawings.read_block_bytes =
       absl::GetFlag(FLAGS_drawing_read_block_bytes);
+  options.streams.max_concurrent = absl::GetFlag(FLAGS_max_concurrent_streams);
+  options.streams.idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout);
+  options.default_stream_deadline = absl::GetFlag(FLAGS_stream_max_duration);
 
   auto server = SuppliersServer::Start(options);
   if (!server.ok()) {
@@ -151,6 +170,7 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
        {"pool_max_size", started.pool.max_size},
        {"pool_min_idle", started.pool.min_idle},
        {"workers", started.worker_threads},
+       {"max_concurrent_streams", started.streams.max_concurrent},
        {"database", started.database_description}});
 
   int signal_number = 0;
@@ -177,6 +197,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  RouteLibraryLogsToJson();
 
   absl::SetProgramUsageMessage(
       "suppliers gRPC data service.\n"

@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <thread>
 #include <utility>
 
@@ -24,6 +25,7 @@
 #include "server/rpc/call_runtime.h"
 #include "server/rpc/drawing_service.h"
 #include "server/rpc/part_service.h"
+#include "server/rpc/stream_guard.h"
 #include "server/rpc/vendor_service.h"
 #include "server/store/drawing_store.h"
 #include "server/store/part_store.h"
@@ -62,6 +64,20 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
     return absl::InvalidArgumentError(
         "drawing read block must be between the chunk size and 16 MiB");
   }
+  if (options.streams.max_concurrent <= 0) {
+    // Well under the pool: streams hold a connection for their whole life,
+    // and unary calls must always find one.
+    options.streams.max_concurrent = std::max(1, options.pool.max_size / 2);
+  }
+  if (options.streams.max_concurrent >= options.pool.max_size &&
+      options.pool.max_size > 1) {
+    return absl::InvalidArgumentError(
+        "max concurrent streams must be below the pool max size, so that "
+        "streams can never take every connection from unary calls");
+  }
+  if (options.streams.idle_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("stream idle timeout must be positive");
+  }
   if (options.work_queue_capacity < 1) {
     return absl::InvalidArgumentError("work queue capacity must be at least 1");
   }
@@ -74,10 +90,11 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   self->work_queue_ = std::make_unique<WorkQueue>(opts.worker_threads,
                                                   opts.work_queue_capacity);
   self->cancel_queue_ = std::make_unique<WorkQueue>(1, 1024);
+  self->stream_guard_ = std::make_unique<StreamGuard>(opts.streams);
   self->runtime_ = std::make_unique<CallRuntime>(
       CallRuntime{self->work_queue_.get(), self->cancel_queue_.get(),
-                  opts.default_call_deadline, opts.default_stream_deadline,
-                  opts.pool.acquire_timeout});
+                  self->stream_guard_.get(), opts.default_call_deadline,
+                  opts.default_stream_deadline, opts.pool.acquire_timeout});
   self->transactions_ = std::make_unique<TransactionRunner>(*self->pool_);
   self->vendor_store_ = std::make_unique<VendorStore>(*self->transactions_);
   self->part_store_ = std::make_unique<PartStore>(*self->transactions_);

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/db/pool.h"
+#include "server/rpc/stream_guard.h"
 #include "server/store/drawing_limits.h"
 
 namespace grpc {
@@ -47,6 +48,8 @@ struct ServerOptions {
   absl::Duration default_stream_deadline = absl::Minutes(10);
   // Drawing size limit and transfer sizes.
   DrawingLimits drawings;
+  // Streams open at once (0: half the pool size) and their idle timeout.
+  StreamLimits streams{0, absl::Seconds(30)};
   // One JSON line per finished call (method, code, duration, peer).
   bool access_log = false;
   // How often the health probe asks the database.
@@ -93,6 +96,7 @@ class SuppliersServer {
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<WorkQueue> work_queue_;
   std::unique_ptr<WorkQueue> cancel_queue_;
+  std::unique_ptr<StreamGuard> stream_guard_;
   std::unique_ptr<CallRuntime> runtime_;
   std::unique_ptr<TransactionRunner> transactions_;
   std::unique_ptr<VendorStore> vendor_store_;

@@ -175,6 +175,14 @@ absl::StatusOr<v1::UploadDrawingResponse> SuppliersClient::UploadDrawing(
     message.set_chunk(buffer.data(), file.gcount());
     open = writer->Write(message);
   }
+  // The end is ours to mark: the server commits only after finish_write
+  // (or the declared size at half-close), never on a stream that just
+  // stopped.
+  if (open) {
+    message.Clear();
+    message.set_finish_write(true);
+    open = writer->Write(message);
+  }
   // When the server refused early, Finish() reports why.
   if (open) writer->WritesDone();
   const grpc::Status status = writer->Finish();

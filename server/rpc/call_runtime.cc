@@ -16,7 +16,7 @@ namespace {
 void RunRefusal(const CallRuntime& runtime,
                 absl::AnyInvocable<void(absl::Status) &&> refused,
                 absl::Status status) {
-  absl::AnyInvocable<void() &&> fallback =
+  absl::AnyInvocable<void()&&> fallback =
       [refused = std::move(refused), status = std::move(status)]() mutable {
         std::move(refused)(std::move(status));
       };
@@ -41,8 +41,7 @@ std::shared_ptr<CallContext> NewCallContext(
                                        absl::Now() + runtime.acquire_timeout);
 }
 
-void RunOnWorker(const CallRuntime& runtime,
-                 absl::AnyInvocable<void() &&> task,
+void RunOnWorker(const CallRuntime& runtime, absl::AnyInvocable<void() &&> task,
                  absl::AnyInvocable<void(absl::Status) &&> refused) {
   // Shared by the two refusal paths; only one of them ever runs it.
   auto shared_refused =

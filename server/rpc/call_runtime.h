@@ -13,14 +13,16 @@
 #include "absl/time/time.h"
 #include "server/base/work_queue.h"
 #include "server/db/call_context.h"
+#include "server/rpc/stream_guard.h"
 
 namespace suppliers {
 
 // Shared by every service and call. A plain value over queues that outlive
 // the services; thread-safe to read.
 struct CallRuntime {
-  WorkQueue* work;     // database work
-  WorkQueue* cancels;  // cancel requests (each a short network round trip)
+  WorkQueue* work;       // database work
+  WorkQueue* cancels;    // cancel requests (each a short network round trip)
+  StreamGuard* streams;  // bounds on streaming calls
   // Upper bound on one call when the client sets no deadline.
   absl::Duration default_deadline = absl::Seconds(30);
   // The same for streaming calls, which move whole drawings.

@@ -1,49 +1,193 @@
 // Owns what every streaming reactor over the database shares: the call's
-// context (deadline capped by the server's stream default), cancellation
-// forwarded to PostgreSQL, and running steps on the work queue, failing the
-// call if the queue refuses.
+// context (deadline capped by the server's stream default), admission and
+// expiry by the StreamGuard, cancellation forwarded to PostgreSQL, running
+// steps on the work queue, finishing exactly once whichever of those ends
+// the stream first, and staying alive until the last step has run.
 #ifndef SUPPLIERS_SERVER_RPC_DATABASE_STREAM_H_
 #define SUPPLIERS_SERVER_RPC_DATABASE_STREAM_H_
 
 #include <grpcpp/server_context.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/server_callback.h>
 
 #include <memory>
+#include <type_traits>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "server/db/call_context.h"
 #include "server/rpc/call_runtime.h"
+#include "server/rpc/grpc_status.h"
+#include "server/rpc/stream_guard.h"
 
 namespace suppliers {
 
-// Base of a streaming reactor (`Reactor` is grpc::ServerReadReactor<...> or
-// grpc::ServerWriteReactor<...>). Deletes itself in OnDone, which gRPC calls
-// after Finish(). Not thread-safe beyond what gRPC guarantees: each step
-// starts the next only after it is done with the reactor's state.
+// Base of a streaming reactor (`Reactor` is grpc::ServerReadReactor or
+// grpc::ServerWriteReactor of grpc::ByteBuffer). Deletes itself once gRPC
+// called OnDone and no step of its is queued or running. Thread-safe as
+// gRPC uses it: reactions are serialized by gRPC, each step starts the next
+// only after it is done with the reactor's state, and the guard's Expire()
+// touches only the state under mu_ (and schedules the session's release as
+// a step of its own when no other step can run).
 template <typename Reactor>
-class DatabaseStream : public Reactor {
+class DatabaseStream : public Reactor, public GuardedStream {
  protected:
   DatabaseStream(grpc::CallbackServerContext* context,
                  const CallRuntime& runtime)
       : runtime_(runtime),
-        call_(NewCallContext(context, runtime,
-                             runtime.default_stream_deadline)) {}
+        call_(
+            NewCallContext(context, runtime, runtime.default_stream_deadline)),
+        context_(context),
+        admitted_(runtime.streams->Admit(this, call_->deadline())) {}
 
-  // Ends the call with `status`, releasing its database session first.
-  virtual void Fail(const absl::Status& status) = 0;
+  // Whether the guard let the stream in; if not, the derived constructor
+  // calls Refuse() and does nothing else.
+  bool admitted() const { return admitted_.ok(); }
+  void Refuse() { FinishOnce(admitted_); }
 
-  // Runs `task` on a worker; if the queue refuses, fails the call.
+  // Rolls back the stream's database session. Runs as a step (on a worker
+  // or the cancel queue), never on a gRPC thread.
+  virtual void ReleaseSession() = 0;
+
+  // Ends the call with `status` (or with the guard's verdict, when that came
+  // first), releasing the database session first. Runs as a step.
+  void Fail(const absl::Status& status) {
+    ReleaseSession();
+    absl::Status final_status = status;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!expired_.ok()) final_status = expired_;
+    }
+    FinishOnce(final_status);
+  }
+
+  // Finishes the call unless something else finished it already.
+  void FinishOnce(const absl::Status& status) {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    finished_ = true;
+    this->Finish(ToGrpcStatus(status));
+  }
+
+  // Starts a read or write (`start`) that waits for the client, unless the
+  // stream was finished or expired meanwhile; then returns false and the
+  // caller fails the stream. Under the lock, so the guard cannot finish the
+  // call between the check and the start.
+  bool AwaitClient(absl::FunctionRef<void()> start) {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || !expired_.ok()) return false;
+    awaiting_client_ = true;
+    Touch();
+    start();
+    return true;
+  }
+
+  // From OnReadDone / OnWriteDone: the client moved. Returns true when the
+  // guard already ended the stream (it finished the call and released the
+  // session): the reaction must then do nothing more.
+  bool ClientMoved() {
+    absl::MutexLock lock(&mu_);
+    awaiting_client_ = false;
+    Touch();
+    return finished_;
+  }
+
+  // Whether the stream was finished or expired already: an upload must then
+  // roll back even if its bytes look complete.
+  bool ended() {
+    absl::MutexLock lock(&mu_);
+    return finished_ || !expired_.ok();
+  }
+
+  // Runs `task` as a step on a worker; if the queue refuses, fails the call
+  // instead (on the cancel queue).
   void OnWorker(absl::AnyInvocable<void() &&> task) {
-    RunOnWorker(runtime_, std::move(task),
-                [this](absl::Status refused) { Fail(refused); });
+    {
+      absl::MutexLock lock(&mu_);
+      ++steps_;
+    }
+    RunOnWorker(
+        runtime_,
+        [this, task = std::move(task)]() mutable {
+          std::move(task)();
+          StepDone();
+        },
+        [this](absl::Status refused) {
+          Fail(refused);
+          StepDone();
+        });
   }
 
   void OnCancel() override { CancelInBackground(runtime_, call_); }
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    if (admitted()) runtime_.streams->Leave(this);
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+      if (steps_ > 0) return;  // the last step deletes
+    }
+    delete this;
+  }
 
   const CallRuntime& runtime_;
   const std::shared_ptr<CallContext> call_;
+
+ private:
+  // The guard's verdict. A step running on a worker: stop its SQL, and it
+  // fails with the verdict. Waiting for the client to send: at first only
+  // remember it (a message on its way still arrives, and the stream fails
+  // with the verdict intact); finally, end now. Waiting for the client to
+  // read: end now. Ending now: finish, cancel the stream (a write held by
+  // flow control would hold the status, and the reactor, until the client
+  // reads), and release the session as a step of its own, so that no
+  // transaction outlives the verdict whatever the client does.
+  void Expire(absl::Status status, bool final) override {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    expired_ = status;
+    if (!awaiting_client_) {
+      CancelInBackground(runtime_, call_);
+      return;
+    }
+    constexpr bool kWriter =
+        std::is_base_of_v<grpc::ServerWriteReactor<grpc::ByteBuffer>, Reactor>;
+    if (!final && !kWriter) return;
+    finished_ = true;
+    if (kWriter) context_->TryCancel();
+    this->Finish(ToGrpcStatus(status));
+    ++steps_;
+    RunOnWorker(
+        runtime_,
+        [this] {
+          ReleaseSession();
+          StepDone();
+        },
+        [this](absl::Status) {
+          ReleaseSession();
+          StepDone();
+        });
+  }
+
+  void StepDone() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (--steps_ > 0 || !done_) return;
+    }
+    delete this;
+  }
+
+  grpc::CallbackServerContext* const context_;
+  const absl::Status admitted_;
+  absl::Mutex mu_;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool awaiting_client_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status expired_ ABSL_GUARDED_BY(mu_);
+  int steps_ ABSL_GUARDED_BY(mu_) = 0;      // queued or running
+  bool done_ ABSL_GUARDED_BY(mu_) = false;  // gRPC called OnDone
 };
 
 }  // namespace suppliers

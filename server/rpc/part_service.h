@@ -4,6 +4,8 @@
 #ifndef SUPPLIERS_SERVER_RPC_PART_SERVICE_H_
 #define SUPPLIERS_SERVER_RPC_PART_SERVICE_H_
 
+#include <grpcpp/support/byte_buffer.h>
+
 #include "server/rpc/call_runtime.h"
 #include "server/store/part_store.h"
 #include "suppliers/v1/part.grpc.pb.h"
@@ -11,53 +13,64 @@
 namespace suppliers {
 
 // Thread-safe; the store and runtime must outlive the service.
-class PartServiceImpl final : public v1::PartService::CallbackService {
+// Every method is a raw callback (wire bytes in and out): the reactor
+// parses the request itself, so a malformed one is INVALID_ARGUMENT with
+// details rather than gRPC's UNIMPLEMENTED.
+using RawPartService = v1::PartService::WithRawCallbackMethod_CreatePart<
+    v1::PartService::WithRawCallbackMethod_GetPart<
+        v1::PartService::WithRawCallbackMethod_ListParts<
+            v1::PartService::WithRawCallbackMethod_BatchGetParts<
+                v1::PartService::WithRawCallbackMethod_UpdatePart<
+                    v1::PartService::WithRawCallbackMethod_DeletePart<
+                        v1::PartService::WithRawCallbackMethod_AddPartVendors<
+                            v1::PartService::WithRawCallbackMethod_RemovePartVendors<
+                                v1::PartService::
+                                    WithRawCallbackMethod_ListPartsByVendor<
+                                        v1::PartService::
+                                            WithRawCallbackMethod_AddPartWithNewVendor<
+                                                v1::PartService::
+                                                    WithRawCallbackMethod_ListPartVendorPairs<
+                                                        v1::PartService::
+                                                            Service>>>>>>>>>>>;
+
+class PartServiceImpl final : public RawPartService {
  public:
   PartServiceImpl(PartStore& store, const CallRuntime& runtime)
       : store_(store), runtime_(runtime) {}
 
-  grpc::ServerUnaryReactor* CreatePart(
-      grpc::CallbackServerContext* context,
-      const v1::CreatePartRequest* request,
-      v1::CreatePartResponse* response) override;
+  grpc::ServerUnaryReactor* CreatePart(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetPart(grpc::CallbackServerContext* context,
-                                    const v1::GetPartRequest* request,
-                                    v1::GetPartResponse* response) override;
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListParts(grpc::CallbackServerContext* context,
-                                      const v1::ListPartsRequest* request,
-                                      v1::ListPartsResponse* response) override;
-  grpc::ServerUnaryReactor* BatchGetParts(
-      grpc::CallbackServerContext* context,
-      const v1::BatchGetPartsRequest* request,
-      v1::BatchGetPartsResponse* response) override;
-  grpc::ServerUnaryReactor* UpdatePart(
-      grpc::CallbackServerContext* context,
-      const v1::UpdatePartRequest* request,
-      v1::UpdatePartResponse* response) override;
-  grpc::ServerUnaryReactor* DeletePart(
-      grpc::CallbackServerContext* context,
-      const v1::DeletePartRequest* request,
-      v1::DeletePartResponse* response) override;
-  grpc::ServerUnaryReactor* AddPartVendors(
-      grpc::CallbackServerContext* context,
-      const v1::AddPartVendorsRequest* request,
-      v1::AddPartVendorsResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* BatchGetParts(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* UpdatePart(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* DeletePart(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* AddPartVendors(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* RemovePartVendors(
-      grpc::CallbackServerContext* context,
-      const v1::RemovePartVendorsRequest* request,
-      v1::RemovePartVendorsResponse* response) override;
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListPartsByVendor(
-      grpc::CallbackServerContext* context,
-      const v1::ListPartsByVendorRequest* request,
-      v1::ListPartsByVendorResponse* response) override;
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* AddPartWithNewVendor(
-      grpc::CallbackServerContext* context,
-      const v1::AddPartWithNewVendorRequest* request,
-      v1::AddPartWithNewVendorResponse* response) override;
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListPartVendorPairs(
-      grpc::CallbackServerContext* context,
-      const v1::ListPartVendorPairsRequest* request,
-      v1::ListPartVendorPairsResponse* response) override;
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
 
  private:
   PartStore& store_;

@@ -1,11 +1,13 @@
-// Owns the reactor of every unary call: it queues the call's database work
-// (RESOURCE_EXHAUSTED at once when the queue is full), forwards cancellation
-// to the running SQL statement, and finishes the call through the one status
-// mapping.
+// Owns the reactor of every unary call: it parses the request (a malformed
+// one is INVALID_ARGUMENT at once), queues the call's database work (shed
+// with RESOURCE_EXHAUSTED when the queue is full or no worker takes it in
+// time), forwards cancellation to the running SQL statement, and finishes
+// the call through the one status mapping.
 #ifndef SUPPLIERS_SERVER_RPC_UNARY_CALL_H_
 #define SUPPLIERS_SERVER_RPC_UNARY_CALL_H_
 
 #include <grpcpp/server_context.h>
+#include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/server_callback.h>
 
 #include <algorithm>
@@ -18,36 +20,43 @@
 #include "server/db/call_context.h"
 #include "server/rpc/call_runtime.h"
 #include "server/rpc/grpc_status.h"
+#include "server/rpc/message_codec.h"
 
 namespace suppliers {
 
-// One unary call. Created by StartUnaryCall; deletes itself in OnDone, which
-// gRPC calls only after Finish() and after any OnCancel() has returned.
-// gRPC serializes its callbacks; the worker only touches the response.
-template <typename Response>
+// One unary call of a raw-callback method (request and response as wire
+// bytes, so that parsing is ours). Created by ServeFromStore; deletes
+// itself in OnDone, which gRPC calls only after Finish() and after any
+// OnCancel() has returned. gRPC serializes its callbacks; the worker only
+// touches the request and response.
+template <typename Request, typename Response>
 class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
-  using Handler = absl::AnyInvocable<absl::StatusOr<Response>(CallContext&) &&>;
+  using Handler = absl::AnyInvocable<absl::StatusOr<Response>(
+                                         CallContext&, const Request&) &&>;
 
-  UnaryCall(grpc::CallbackServerContext* context, Response* response,
-            const CallRuntime& runtime)
-      : response_(response),
+  UnaryCall(grpc::CallbackServerContext* context,
+            grpc::ByteBuffer* response_bytes, const CallRuntime& runtime)
+      : response_bytes_(response_bytes),
         runtime_(runtime),
         call_(NewCallContext(context, runtime, runtime.default_deadline)) {}
 
-  // Queues the handler. A call no worker takes before its acquire deadline
-  // (or its own deadline) is shed from the queue with RESOURCE_EXHAUSTED
-  // (DEADLINE_EXCEEDED), on the queue's timer thread: Finish never blocks.
-  void Start(Handler handler) {
+  // Parses the request and queues the handler. A call no worker takes
+  // before its acquire deadline (or its own deadline) is shed from the queue
+  // with RESOURCE_EXHAUSTED (DEADLINE_EXCEEDED), on the queue's timer
+  // thread: Finish never blocks.
+  void Start(const grpc::ByteBuffer& request_bytes, Handler handler) {
+    if (absl::Status parsed = ParseMessage(request_bytes, &request_);
+        !parsed.ok()) {
+      Finish(ToGrpcStatus(parsed));
+      return;
+    }
     absl::Status queued = runtime_.work->Submit(
         [this, call = call_, handler = std::move(handler)]() mutable {
-          absl::StatusOr<Response> result = std::move(handler)(*call);
-          if (result.ok()) {
-            *response_ = *std::move(result);
-            Finish(grpc::Status::OK);
-          } else {
-            Finish(ToGrpcStatus(result.status()));
-          }
+          absl::StatusOr<Response> result = std::move(handler)(*call, request_);
+          absl::Status status = result.status();
+          if (status.ok()) status = SerializeMessage(*result, response_bytes_);
+          Finish(ToGrpcStatus(status));
           // `this` may be deleted from here on.
         },
         [this](absl::Status shed) {
@@ -67,34 +76,25 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 
  private:
-  Response* const response_;
+  Request request_;
+  grpc::ByteBuffer* const response_bytes_;
   const CallRuntime& runtime_;
   const std::shared_ptr<CallContext> call_;
 };
 
-// Starts `handler` (absl::StatusOr<Response>(CallContext&)) for the call and
-// returns its reactor, as a callback service method must.
-template <typename Response, typename Handler>
-grpc::ServerUnaryReactor* StartUnaryCall(grpc::CallbackServerContext* context,
-                                         Response* response,
-                                         const CallRuntime& runtime,
-                                         Handler handler) {
-  auto* call = new UnaryCall<Response>(context, response, runtime);
-  call->Start(std::move(handler));
-  return call;
-}
-
 // The whole body of a service method whose logic is one store method:
-// `(store.*method)(call, *request)` on a worker.
+// parses the request, then `(store.*method)(call, request)` on a worker.
 template <typename Store, typename Request, typename Response>
 grpc::ServerUnaryReactor* ServeFromStore(
-    grpc::CallbackServerContext* context, const Request* request,
-    Response* response, const CallRuntime& runtime, Store& store,
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response, const CallRuntime& runtime, Store& store,
     absl::StatusOr<Response> (Store::*method)(CallContext&, const Request&)) {
-  return StartUnaryCall(context, response, runtime,
-                        [&store, method, request](CallContext& call) {
-                          return (store.*method)(call, *request);
-                        });
+  auto* call = new UnaryCall<Request, Response>(context, response, runtime);
+  call->Start(*request,
+              [&store, method](CallContext& call, const Request& parsed) {
+                return (store.*method)(call, parsed);
+              });
+  return call;
 }
 
 }  // namespace suppliers

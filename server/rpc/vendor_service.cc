@@ -7,55 +7,50 @@
 namespace suppliers {
 
 grpc::ServerUnaryReactor* VendorServiceImpl::CreateVendor(
-    grpc::CallbackServerContext* context,
-    const v1::CreateVendorRequest* request,
-    v1::CreateVendorResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   return ServeFromStore(context, request, response, runtime_, store_,
                         &VendorStore::Create);
 }
 
 grpc::ServerUnaryReactor* VendorServiceImpl::BatchCreateVendors(
-    grpc::CallbackServerContext* context,
-    const v1::BatchCreateVendorsRequest* request,
-    v1::BatchCreateVendorsResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   return ServeFromStore(context, request, response, runtime_, store_,
                         &VendorStore::BatchCreate);
 }
 
 grpc::ServerUnaryReactor* VendorServiceImpl::GetVendor(
-    grpc::CallbackServerContext* context, const v1::GetVendorRequest* request,
-    v1::GetVendorResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   return ServeFromStore(context, request, response, runtime_, store_,
                         &VendorStore::Get);
 }
 
 grpc::ServerUnaryReactor* VendorServiceImpl::ListVendors(
-    grpc::CallbackServerContext* context, const v1::ListVendorsRequest* request,
-    v1::ListVendorsResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   return ServeFromStore(context, request, response, runtime_, store_,
                         &VendorStore::List);
 }
 
 grpc::ServerUnaryReactor* VendorServiceImpl::BatchGetVendors(
-    grpc::CallbackServerContext* context,
-    const v1::BatchGetVendorsRequest* request,
-    v1::BatchGetVendorsResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   return ServeFromStore(context, request, response, runtime_, store_,
                         &VendorStore::BatchGet);
 }
 
 grpc::ServerUnaryReactor* VendorServiceImpl::UpdateVendor(
-    grpc::CallbackServerContext* context,
-    const v1::UpdateVendorRequest* request,
-    v1::UpdateVendorResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   return ServeFromStore(context, request, response, runtime_, store_,
                         &VendorStore::Update);
 }
 
 grpc::ServerUnaryReactor* VendorServiceImpl::DeleteVendor(
-    grpc::CallbackServerContext* context,
-    const v1::DeleteVendorRequest* request,
-    v1::DeleteVendorResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   return ServeFromStore(context, request, response, runtime_, store_,
                         &VendorStore::Delete);
 }

@@ -3,6 +3,8 @@
 #ifndef SUPPLIERS_SERVER_RPC_VENDOR_SERVICE_H_
 #define SUPPLIERS_SERVER_RPC_VENDOR_SERVICE_H_
 
+#include <grpcpp/support/byte_buffer.h>
+
 #include "server/rpc/call_runtime.h"
 #include "server/store/vendor_store.h"
 #include "suppliers/v1/vendor.grpc.pb.h"
@@ -10,38 +12,44 @@
 namespace suppliers {
 
 // Thread-safe; the store and runtime must outlive the service.
-class VendorServiceImpl final : public v1::VendorService::CallbackService {
+// Every method is a raw callback (wire bytes in and out): the reactor
+// parses the request itself, so a malformed one is INVALID_ARGUMENT with
+// details rather than gRPC's UNIMPLEMENTED.
+using RawVendorService = v1::VendorService::WithRawCallbackMethod_CreateVendor<
+    v1::VendorService::WithRawCallbackMethod_BatchCreateVendors<
+        v1::VendorService::WithRawCallbackMethod_GetVendor<
+            v1::VendorService::WithRawCallbackMethod_ListVendors<
+                v1::VendorService::WithRawCallbackMethod_BatchGetVendors<
+                    v1::VendorService::WithRawCallbackMethod_UpdateVendor<
+                        v1::VendorService::WithRawCallbackMethod_DeleteVendor<
+                            v1::VendorService::Service>>>>>>>;
+
+class VendorServiceImpl final : public RawVendorService {
  public:
   VendorServiceImpl(VendorStore& store, const CallRuntime& runtime)
       : store_(store), runtime_(runtime) {}
 
-  grpc::ServerUnaryReactor* CreateVendor(
-      grpc::CallbackServerContext* context,
-      const v1::CreateVendorRequest* request,
-      v1::CreateVendorResponse* response) override;
+  grpc::ServerUnaryReactor* CreateVendor(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* BatchCreateVendors(
-      grpc::CallbackServerContext* context,
-      const v1::BatchCreateVendorsRequest* request,
-      v1::BatchCreateVendorsResponse* response) override;
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetVendor(grpc::CallbackServerContext* context,
-                                      const v1::GetVendorRequest* request,
-                                      v1::GetVendorResponse* response) override;
-  grpc::ServerUnaryReactor* ListVendors(
-      grpc::CallbackServerContext* context,
-      const v1::ListVendorsRequest* request,
-      v1::ListVendorsResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListVendors(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* BatchGetVendors(
-      grpc::CallbackServerContext* context,
-      const v1::BatchGetVendorsRequest* request,
-      v1::BatchGetVendorsResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateVendor(
-      grpc::CallbackServerContext* context,
-      const v1::UpdateVendorRequest* request,
-      v1::UpdateVendorResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteVendor(
-      grpc::CallbackServerContext* context,
-      const v1::DeleteVendorRequest* request,
-      v1::DeleteVendorResponse* response) override;
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* UpdateVendor(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* DeleteVendor(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
 
  private:
   VendorStore& store_;

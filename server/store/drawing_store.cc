@@ -14,6 +14,7 @@
 #include "pqxx/pqxx"
 #include "server/base/errors.h"
 #include "server/db/statements.h"
+#include "server/store/upload_protocol.h"
 #include "server/store/validation.h"
 
 namespace suppliers {
@@ -21,36 +22,6 @@ namespace {
 
 using Access = TransactionRunner::Access;
 using Isolation = TransactionRunner::Isolation;
-
-absl::Status ValidateExtension(absl::string_view field,
-                               absl::string_view extension) {
-  if (extension.empty() || extension.size() > 5 ||
-      !std::all_of(extension.begin(), extension.end(),
-                   [](char c) { return absl::ascii_isalnum(c); })) {
-    return InvalidField(field,
-                        "must be 1 to 5 letters or digits, without "
-                        "the dot (e.g. \"png\")");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateSha256(absl::string_view field, absl::string_view hex) {
-  if (hex.empty()) return absl::OkStatus();
-  if (hex.size() != 64 || !std::all_of(hex.begin(), hex.end(), [](char c) {
-        return absl::ascii_isxdigit(c);
-      })) {
-    return InvalidField(field, "must be 64 hex digits (SHA-256)");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status TooLarge(int64_t max_bytes) {
-  return ErrorWithInfo(
-      absl::StatusCode::kResourceExhausted,
-      absl::StrCat("the drawing exceeds the server's maximum of ", max_bytes,
-                   " bytes; nothing was written"),
-      "DRAWING_TOO_LARGE", {{"max_bytes", absl::StrCat(max_bytes)}});
-}
 
 // NOT_FOUND naming what is missing: the part, or only its drawing.
 absl::Status DrawingNotFound(pqxx::transaction_base& txn, int32_t part_id) {
@@ -88,30 +59,11 @@ std::string DrawingFileName(const std::string& part_name,
 
 absl::StatusOr<std::unique_ptr<DrawingUpload>> DrawingStore::BeginUpload(
     CallContext& call, const v1::UploadDrawingRequest& first) {
-  if (!first.has_header()) {
-    return InvalidField("header",
-                        "the first message of an upload must carry the header");
+  auto protocol = std::make_unique<UploadProtocol>(limits_);
+  if (absl::Status started = protocol->Start(first); !started.ok()) {
+    return started;
   }
-  const v1::DrawingUploadHeader& header = first.header();
-  if (absl::Status s = ValidateId("header.part_id", header.part_id());
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s =
-          ValidateExtension("header.file_extension", header.file_extension());
-      !s.ok()) {
-    return s;
-  }
-  if (header.has_total_size() && header.total_size() < 0) {
-    return InvalidField("header.total_size", "must not be negative");
-  }
-  if (header.has_total_size() && header.total_size() > limits_.max_bytes) {
-    return TooLarge(limits_.max_bytes);
-  }
-  if (absl::Status s = ValidateSha256("header.sha256", header.sha256());
-      !s.ok()) {
-    return s;
-  }
+  const int32_t part_id = protocol->header().part_id();
   absl::StatusOr<std::unique_ptr<TransactionSession>> session =
       transactions_.Begin(call, Access::kReadWrite, Isolation::kReadCommitted);
   if (!session.ok()) return session.status();
@@ -119,43 +71,33 @@ absl::StatusOr<std::unique_ptr<DrawingUpload>> DrawingStore::BeginUpload(
   absl::Status locked = (*session)->Run(
       [&](pqxx::transaction_base& txn, PgConnection&) -> absl::Status {
         const pqxx::result rows =
-            txn.exec_prepared(sql::kDrawingLockPart.name, header.part_id());
-        if (rows.empty()) return NotFound("part", header.part_id());
+            txn.exec_prepared(sql::kDrawingLockPart.name, part_id);
+        if (rows.empty()) return NotFound("part", part_id);
         part_name = rows[0][0].as<std::string>();
         return absl::OkStatus();
       });
   if (!locked.ok()) return locked;
   return std::unique_ptr<DrawingUpload>(new DrawingUpload(
-      *std::move(session), header, std::move(part_name), limits_.max_bytes));
+      *std::move(session), std::move(protocol), std::move(part_name)));
 }
 
 DrawingUpload::DrawingUpload(std::unique_ptr<TransactionSession> session,
-                             const v1::DrawingUploadHeader& header,
-                             std::string part_name, int64_t max_bytes)
+                             std::unique_ptr<UploadProtocol> protocol,
+                             std::string part_name)
     : session_(std::move(session)),
-      header_(header),
-      part_name_(std::move(part_name)),
-      max_bytes_(max_bytes) {}
+      protocol_(std::move(protocol)),
+      part_name_(std::move(part_name)) {}
 
 absl::Status DrawingUpload::Append(const v1::UploadDrawingRequest& message) {
-  if (message.has_header()) {
+  if (session_ == nullptr) {
+    return absl::FailedPreconditionError("the upload already failed");
+  }
+  if (absl::Status accepted = protocol_->Accept(message); !accepted.ok()) {
     session_.reset();
-    return InvalidField("header", "only the first message may carry it");
+    return accepted;
   }
   const std::string& chunk = message.chunk();
   if (chunk.empty()) return absl::OkStatus();
-  bytes_ += static_cast<int64_t>(chunk.size());
-  if (bytes_ > max_bytes_) {
-    session_.reset();
-    return TooLarge(max_bytes_);
-  }
-  if (header_.has_total_size() && bytes_ > header_.total_size()) {
-    session_.reset();
-    return InvalidField("header.total_size",
-                        absl::StrCat("the upload sent more than the declared ",
-                                     header_.total_size(), " bytes"));
-  }
-  hasher_.Update(chunk);
   const int32_t seq = next_seq_++;
   return session_->Run([&](pqxx::transaction_base& txn, PgConnection&) {
     txn.exec_prepared(sql::kDrawingStageChunk.name, seq,
@@ -168,28 +110,18 @@ absl::StatusOr<v1::UploadDrawingResponse> DrawingUpload::Finish() {
   if (session_ == nullptr) {
     return absl::FailedPreconditionError("the upload already failed");
   }
-  if (header_.has_total_size() && bytes_ != header_.total_size()) {
+  absl::StatusOr<std::string> sha256 = protocol_->End();
+  if (!sha256.ok()) {
     session_.reset();
-    return InvalidField(
-        "header.total_size",
-        absl::StrCat("declared ", header_.total_size(), " bytes but ", bytes_,
-                     " arrived; nothing was written"));
+    return sha256.status();
   }
-  const std::string sha256 = hasher_.FinishHex();
-  if (!header_.sha256().empty() &&
-      absl::AsciiStrToLower(header_.sha256()) != sha256) {
-    session_.reset();
-    return InvalidField("header.sha256",
-                        absl::StrCat("does not match the bytes received "
-                                     "(their SHA-256 is ",
-                                     sha256, "); nothing was written"));
-  }
+  const v1::DrawingUploadHeader& header = protocol_->header();
   v1::UploadDrawingResponse response;
   absl::Status assembled =
       session_->Run([&](pqxx::transaction_base& txn, PgConnection&) {
         const pqxx::row row =
-            txn.exec_prepared1(sql::kDrawingAssemble.name, header_.part_id(),
-                               header_.file_extension());
+            txn.exec_prepared1(sql::kDrawingAssemble.name, header.part_id(),
+                               header.file_extension());
         response.set_replaced(row[0].as<bool>());
         return absl::OkStatus();
       });
@@ -199,13 +131,12 @@ absl::StatusOr<v1::UploadDrawingResponse> DrawingUpload::Finish() {
   }
   session_.reset();
   v1::DrawingMetadata* metadata = response.mutable_metadata();
-  metadata->set_part_id(header_.part_id());
+  metadata->set_part_id(header.part_id());
   metadata->set_part_name(part_name_);
-  metadata->set_file_extension(header_.file_extension());
-  metadata->set_size_bytes(bytes_);
-  metadata->set_sha256(sha256);
-  metadata->set_file_name(
-      DrawingFileName(part_name_, header_.file_extension()));
+  metadata->set_file_extension(header.file_extension());
+  metadata->set_size_bytes(protocol_->bytes());
+  metadata->set_sha256(*sha256);
+  metadata->set_file_name(DrawingFileName(part_name_, header.file_extension()));
   return response;
 }
 

@@ -12,10 +12,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "common/sha256.h"
 #include "server/db/call_context.h"
 #include "server/db/transaction_runner.h"
 #include "server/store/drawing_limits.h"
+#include "server/store/upload_protocol.h"
 #include "suppliers/v1/drawing.pb.h"
 
 namespace suppliers {
@@ -31,7 +31,8 @@ class DrawingStore {
   DrawingStore(const DrawingStore&) = delete;
   DrawingStore& operator=(const DrawingStore&) = delete;
 
-  // Validates the upload's first message and opens its transaction.
+  // Validates the upload's first message (UploadProtocol::Start) and opens
+  // its transaction, locking the part.
   absl::StatusOr<std::unique_ptr<DrawingUpload>> BeginUpload(
       CallContext& call, const v1::UploadDrawingRequest& first);
   // Validates the request, reads the metadata and checks the range in a
@@ -56,27 +57,30 @@ class DrawingUpload {
   DrawingUpload(const DrawingUpload&) = delete;
   DrawingUpload& operator=(const DrawingUpload&) = delete;
 
-  // Stages one chunk in the database. INVALID_ARGUMENT for a second header
-  // or more bytes than the declared total_size; RESOURCE_EXHAUSTED past the
-  // maximum drawing size. After an error the upload is dead.
+  // Checks one later message against the upload's rules (UploadProtocol:
+  // no second header, chunk and drawing size limits, the declared size,
+  // nothing after finish_write) and stages its chunk in the database. After
+  // an error the upload is dead and rolled back.
   absl::Status Append(const v1::UploadDrawingRequest& message);
-  // Checks size and SHA-256 against the header, assembles the drawing in
-  // part_drawings and commits.
+  // Whether the last message read set finish_write: read no further, call
+  // Finish().
+  bool finish_written() const { return protocol_->finish_written(); }
+  // The stream ended: commits only after an end the client chose
+  // (finish_write, or the declared total_size reached; INVALID_ARGUMENT
+  // naming finish_write otherwise), with size and SHA-256 matching the
+  // header. Assembles the drawing in part_drawings and commits.
   absl::StatusOr<v1::UploadDrawingResponse> Finish();
 
  private:
   friend class DrawingStore;
   DrawingUpload(std::unique_ptr<TransactionSession> session,
-                const v1::DrawingUploadHeader& header, std::string part_name,
-                int64_t max_bytes);
+                std::unique_ptr<UploadProtocol> protocol,
+                std::string part_name);
 
   std::unique_ptr<TransactionSession> session_;
-  const v1::DrawingUploadHeader header_;
+  const std::unique_ptr<UploadProtocol> protocol_;
   const std::string part_name_;
-  const int64_t max_bytes_;
-  int64_t bytes_ = 0;
   int32_t next_seq_ = 0;
-  Sha256 hasher_;
 };
 
 // One download in progress. Not thread-safe: one call at a time.

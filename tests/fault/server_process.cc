@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
@@ -36,6 +35,22 @@ std::string ReadFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// The port of {"msg":"suppliers-server listening","address":"HOST:PORT",..}
+bool ListeningPort(const std::string& log, int* port) {
+  const size_t line = log.find("\"msg\":\"suppliers-server listening\"");
+  if (line == std::string::npos) return false;
+  const std::string key = "\"address\":\"";
+  const size_t address = log.find(key, line);
+  if (address == std::string::npos) return false;
+  const size_t end = log.find('"', address + key.size());
+  const size_t colon = log.rfind(':', end);
+  if (end == std::string::npos || colon == std::string::npos ||
+      colon < address) {
+    return false;
+  }
+  return absl::SimpleAtoi(log.substr(colon + 1, end - colon - 1), port);
 }
 
 }  // namespace
@@ -66,16 +81,9 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   if (spawned != 0) {
     return absl::InternalError(absl::StrCat("cannot start ", argv[0]));
   }
-  // {"msg":"suppliers-server listening","address":"127.0.0.1:PORT",...}
-  const std::regex listening(
-      R"re("msg":"suppliers-server listening".*"address":"[^"]*:([0-9]+)")re");
   for (int i = 0; i < 200; ++i) {
-    std::smatch match;
     const std::string log = process->Log();
-    if (std::regex_search(log, match, listening) &&
-        absl::SimpleAtoi(match[1].str(), &process->port_)) {
-      return process;
-    }
+    if (ListeningPort(log, &process->port_)) return process;
     int status = 0;
     if (::waitpid(process->pid_, &status, WNOHANG) == process->pid_) {
       process->pid_ = -1;

@@ -48,6 +48,9 @@ struct UploadOptions {
   std::string sha256;
   // Cancel the call after this many chunks (-1: never).
   int cancel_after_chunks = -1;
+  // Mark the end with finish_write on the last message (as clients must,
+  // unless they declare total_size).
+  bool finish_write = true;
 };
 
 class DrawingApiTest : public ApiTest {
@@ -66,6 +69,7 @@ class DrawingApiTest : public ApiTest {
       header.mutable_header()->set_total_size(*options.total_size);
     }
     header.mutable_header()->set_sha256(options.sha256);
+    header.set_finish_write(options.finish_write && data.empty());
     bool open = writer->Write(header);
     int chunks = 0;
     for (size_t offset = 0; open && offset < data.size();
@@ -76,6 +80,8 @@ class DrawingApiTest : public ApiTest {
       }
       v1::UploadDrawingRequest chunk;
       chunk.set_chunk(data.substr(offset, options.chunk_bytes));
+      chunk.set_finish_write(options.finish_write &&
+                             offset + options.chunk_bytes >= data.size());
       open = writer->Write(chunk);
     }
     if (open && options.cancel_after_chunks < 0) writer->WritesDone();
@@ -317,6 +323,46 @@ TEST_F(DrawingApiTest, BadHeadersAreRefused) {
   writer->WritesDone();
   EXPECT_EQ(ViolatedField(writer->Finish()), "header");
   EXPECT_EQ(DrawingRows(), 0);
+}
+
+TEST_F(DrawingApiTest, AStreamThatJustStopsCommitsNothing) {
+  ASSERT_TRUE(Upload(part_id_, "first").ok());
+  // Neither finish_write nor a declared size: a truncated stream would look
+  // the same, so nothing is written.
+  UploadOptions unmarked;
+  unmarked.finish_write = false;
+  const grpc::Status status = Upload(part_id_, "second", unmarked);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedField(status), "finish_write");
+  EXPECT_EQ(Download(part_id_).bytes, "first");
+}
+
+TEST_F(DrawingApiTest, ADeclaredSizeReachedAtHalfCloseStillCommits) {
+  // Clients written before finish_write existed keep working when they
+  // declare total_size.
+  UploadOptions sized;
+  sized.finish_write = false;
+  sized.total_size = 6;
+  ASSERT_TRUE(Upload(part_id_, "sized!", sized).ok());
+  EXPECT_EQ(Download(part_id_).bytes, "sized!");
+}
+
+TEST_F(DrawingApiTest, AChunkOverFourMebibytesIsRefused) {
+  ASSERT_TRUE(Upload(part_id_, "first").ok());
+  UploadOptions big;
+  big.chunk_bytes = (4 << 20) + 1;
+  const grpc::Status status =
+      Upload(part_id_, std::string((4 << 20) + 1, 'x'), big);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedField(status), "chunk");
+  EXPECT_EQ(Download(part_id_).bytes, "first");
+}
+
+TEST_F(DrawingApiTest, AnEmptyDrawingNeedsOnlyAFinishedHeader) {
+  v1::UploadDrawingResponse stored;
+  ASSERT_TRUE(Upload(part_id_, "", {}, &stored).ok());
+  EXPECT_EQ(stored.metadata().size_bytes(), 0);
+  EXPECT_EQ(Download(part_id_).status.error_code(), grpc::StatusCode::OK);
 }
 
 TEST_F(DrawingApiTest, DrawingWrittenBySqlDownloadsWithItsDigest) {

@@ -152,8 +152,9 @@ TEST_F(TutorialFlowTest, WholeFlowEndsInTheReferenceState) {
     message.mutable_header()->set_file_extension("png");
     ASSERT_TRUE(writer->Write(message));
     message.set_chunk(bytes);
+    message.set_finish_write(true);  // the upload is complete
     ASSERT_TRUE(writer->Write(message));
-    ASSERT_TRUE(writer->WritesDone());
+    writer->WritesDone();
     ASSERT_TRUE(writer->Finish().ok());
   }
   v1::DownloadDrawingRequest download;

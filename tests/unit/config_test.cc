@@ -179,10 +179,13 @@ TEST(ResolveDatabaseSettingsTest, MapsEveryPgVariableToItsKeyword) {
   };
   for (const auto& [variable, keyword] : variable_to_keyword) {
     DatabaseSettingsSources sources;
-    sources.getenv = FakeEnv({{variable, "value-of-" + variable}});
+    // The port is checked to be a number; everything else is passed on.
+    const std::string value =
+        keyword == std::string("port") ? "6543" : "value-of-" + variable;
+    sources.getenv = FakeEnv({{variable, value}});
     auto settings = ResolveDatabaseSettings(sources);
     ASSERT_TRUE(settings.ok()) << settings.status();
-    EXPECT_EQ(settings->params().at(keyword), "value-of-" + variable);
+    EXPECT_EQ(settings->params().at(keyword), value);
     EXPECT_EQ(settings->SourceOf(keyword), variable);
   }
 }
@@ -582,6 +585,45 @@ TEST(ParseIniSectionTest, SyntaxErrorsNameFileSectionAndLine) {
         << c.contents;
     ExpectNoSecrets(message);
   }
+}
+
+TEST_F(ResolveErrorTest, ANonNumericPortIsRefusedNamingItsSource) {
+  sources_.flag_database = "host=db port=54x32 password=FlagSecret4";
+  const absl::Status status = Resolve();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("54x32"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("--database"));
+  ExpectNoSecrets(std::string(status.message()));
+}
+
+TEST(ResolveDatabaseSettingsTest, PortListsOfSeveralHostsAreAccepted) {
+  DatabaseSettingsSources sources = Isolated();
+  sources.flag_database = "host=a,b port=5432,5433";
+  EXPECT_TRUE(ResolveDatabaseSettings(sources).ok());
+  sources.flag_database = "host=a,b port=5432,0";
+  EXPECT_FALSE(ResolveDatabaseSettings(sources).ok());
+}
+
+TEST(ResolveDatabaseSettingsTest, APasswordFileWinsAndStaysOutOfLogs) {
+  DatabaseSettingsSources sources = Isolated();
+  sources.getenv = FakeEnv({{"PGPASSWORD", "PgEnvSecret2"}});
+  sources.flag_database = "host=db user=app";
+  sources.password_file = WriteFile("password", "  Zq9Xk7\n");
+  absl::StatusOr<DatabaseSettings> settings = ResolveDatabaseSettings(sources);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->params().at("password"), "Zq9Xk7");
+  EXPECT_EQ(LibpqParse(settings->ConnInfo()).at("password"), "Zq9Xk7");
+  ExpectNoSecrets(settings->Redacted());
+}
+
+TEST(ResolveDatabaseSettingsTest, AMissingOrEmptyPasswordFileIsAnError) {
+  DatabaseSettingsSources sources = Isolated();
+  sources.password_file = "/nonexistent/password";
+  EXPECT_EQ(ResolveDatabaseSettings(sources).status().code(),
+            absl::StatusCode::kNotFound);
+  sources.password_file = WriteFile("empty-password", "\n");
+  EXPECT_EQ(ResolveDatabaseSettings(sources).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Tests the JSON log line format (server/log.h).
+// Tests the JSON log line format (server/base/log.h).
 #include "server/base/log.h"
 
 #include "gmock/gmock.h"
@@ -28,6 +28,15 @@ TEST(LogTest, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_THAT(line, HasSubstr(R"("msg":"a\"b\\c\nd\u0001")"));
   EXPECT_THAT(line, HasSubstr(R"("k\"":"tab\there")"));
   EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(LogTest, KeepsValidUtf8AndReplacesInvalidBytes) {
+  const std::string line =
+      FormatLogLine(LogLevel::kWarning, "caf\xc3\xa9 \xff\xfe end \xe2\x82",
+                    {{"name", "\xed\xa0\x80"}});
+  EXPECT_THAT(line, HasSubstr("\"msg\":\"caf\xc3\xa9 \\ufffd\\ufffd end "
+                              "\\ufffd\\ufffd\""));
+  EXPECT_THAT(line, HasSubstr(R"("name":"\ufffd\ufffd\ufffd")"));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tests/fault/fault_fixture.h"
 
@@ -42,33 +43,44 @@ class CodeCounts {
 };
 
 TEST_F(ConnectionStateTest, TinyDeadlinesAndCancelsNeverPoisonTheNextCall) {
-  StartServer({"--pool_max_size", "4", "--access_log=false"});
+  StartServer({"--pool_max_size", "8", "--access_log=false"});
   const int vendor_id = CreateVendor("Acme");
   std::atomic<bool> stop{false};
   CodeCounts normal;
   std::atomic<int> chaotic_calls{0};
   std::vector<std::thread> threads;
-  // Chaos: reads and writes with deadlines of 1 to 20 ms, so that some land
-  // in every step of the transaction, COMMIT included.
+  // Chaos: reads and writes that end early, half by a deadline of 1 to
+  // 20 ms, half by a cancel 0 to 10 ms after they start, so that some land
+  // in every step of the transaction, COMMIT and ROLLBACK included.
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
       std::minstd_rand random(t + 1);
       for (int i = 0; !stop; ++i) {
         grpc::ClientContext context;
+        const bool cancel = random() % 2 == 0;
         context.set_deadline(absl::ToChronoTime(
-            absl::Now() + absl::Microseconds(1000 + random() % 19000)));
+            absl::Now() + (cancel
+                               ? absl::Seconds(5)
+                               : absl::Microseconds(1000 + random() % 19000))));
+        absl::Notification done;
+        v1::GetVendorRequest get;
+        v1::GetVendorResponse got;
+        v1::UpdateVendorRequest update;
+        v1::UpdateVendorResponse updated;
+        auto on_done = [&done](grpc::Status) { done.Notify(); };
         if (i % 2 == 0) {
-          v1::GetVendorRequest request;
-          request.set_vendor_id(vendor_id);
-          v1::GetVendorResponse response;
-          (void)vendors_->GetVendor(&context, request, &response);
+          get.set_vendor_id(vendor_id);
+          vendors_->async()->GetVendor(&context, &get, &got, on_done);
         } else {
-          v1::UpdateVendorRequest request;
-          request.mutable_vendor()->set_vendor_id(vendor_id);
-          request.mutable_vendor()->set_vendor_name(absl::StrCat("Acme ", i));
-          v1::UpdateVendorResponse response;
-          (void)vendors_->UpdateVendor(&context, request, &response);
+          update.mutable_vendor()->set_vendor_id(vendor_id);
+          update.mutable_vendor()->set_vendor_name(absl::StrCat("Acme ", i));
+          vendors_->async()->UpdateVendor(&context, &update, &updated, on_done);
         }
+        if (cancel) {
+          absl::SleepFor(absl::Microseconds(random() % 10000));
+          context.TryCancel();
+        }
+        done.WaitForNotification();
         ++chaotic_calls;
       }
     });
@@ -101,7 +113,7 @@ TEST_F(ConnectionStateTest, TinyDeadlinesAndCancelsNeverPoisonTheNextCall) {
       }
     });
   }
-  absl::SleepFor(absl::Seconds(12));
+  absl::SleepFor(absl::Seconds(15));
   stop = true;
   for (std::thread& thread : threads) thread.join();
 

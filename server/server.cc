@@ -17,6 +17,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "server/base/log.h"
 #include "server/base/work_queue.h"
+#include "server/db/call_canceller.h"
 #include "server/db/health_monitor.h"
 #include "server/db/migrations.h"
 #include "server/db/statements.h"
@@ -91,10 +92,12 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
                                                   opts.work_queue_capacity);
   self->cancel_queue_ = std::make_unique<WorkQueue>(1, 1024);
   self->stream_guard_ = std::make_unique<StreamGuard>(opts.streams);
+  self->canceller_ = std::make_unique<CallCanceller>();
   self->runtime_ = std::make_unique<CallRuntime>(
       CallRuntime{self->work_queue_.get(), self->cancel_queue_.get(),
-                  self->stream_guard_.get(), opts.default_call_deadline,
-                  opts.default_stream_deadline, opts.pool.acquire_timeout});
+                  self->canceller_.get(), self->stream_guard_.get(),
+                  opts.default_call_deadline, opts.default_stream_deadline,
+                  opts.pool.acquire_timeout});
   self->transactions_ = std::make_unique<TransactionRunner>(*self->pool_);
   self->vendor_store_ = std::make_unique<VendorStore>(*self->transactions_);
   self->part_store_ = std::make_unique<PartStore>(*self->transactions_);

@@ -20,6 +20,7 @@ class Server;
 
 namespace suppliers {
 
+class CallCanceller;
 class DrawingServiceImpl;
 class DrawingStore;
 class HealthMonitor;
@@ -97,6 +98,7 @@ class SuppliersServer {
   std::unique_ptr<WorkQueue> work_queue_;
   std::unique_ptr<WorkQueue> cancel_queue_;
   std::unique_ptr<StreamGuard> stream_guard_;
+  std::unique_ptr<CallCanceller> canceller_;
   std::unique_ptr<CallRuntime> runtime_;
   std::unique_ptr<TransactionRunner> transactions_;
   std::unique_ptr<VendorStore> vendor_store_;

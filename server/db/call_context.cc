@@ -1,29 +1,29 @@
 // Owns the per-call state that the gRPC side and the database side share:
-// the call's deadline, whether it was cancelled, and the connection its SQL
-// is running on (so a cancel can reach PostgreSQL).
+// the call's deadlines, whether it was cancelled, and the connection its SQL
+// is running on (or being set up on), so that a cancel can reach PostgreSQL.
 #include "server/db/call_context.h"
 
 namespace suppliers {
 
 void CallContext::Cancel() {
-  absl::MutexLock lock(&mu_);
   cancelled_ = true;
-  if (lease_ != nullptr) lease_->Cancel();
+  absl::MutexLock lock(&mu_);
+  if (connection_ != nullptr) connection_->Cancel();
 }
 
-bool CallContext::cancelled() const {
+bool CallContext::attached() const {
   absl::MutexLock lock(&mu_);
-  return cancelled_;
+  return connection_ != nullptr;
 }
 
-void CallContext::Attach(ConnectionPool::Lease* lease) {
+void CallContext::Attach(PgConnection* connection) {
   absl::MutexLock lock(&mu_);
-  lease_ = lease;
+  connection_ = connection;
 }
 
 void CallContext::Detach() {
   absl::MutexLock lock(&mu_);
-  lease_ = nullptr;
+  connection_ = nullptr;
 }
 
 }  // namespace suppliers

@@ -1,19 +1,22 @@
 // Owns the per-call state that the gRPC side and the database side share:
-// the call's deadline, whether it was cancelled, and the connection its SQL
-// is running on (so a cancel can reach PostgreSQL).
+// the call's deadlines, whether it was cancelled, and the connection its SQL
+// is running on (or being set up on), so that a cancel can reach PostgreSQL.
 #ifndef SUPPLIERS_SERVER_DB_CALL_CONTEXT_H_
 #define SUPPLIERS_SERVER_DB_CALL_CONTEXT_H_
+
+#include <atomic>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/db/pg_connection.h"
 #include "server/db/pool.h"
 
 namespace suppliers {
 
 // Thread-safe: Cancel() may be called from any thread at any time, while a
 // worker runs the call's transaction.
-class CallContext {
+class CallContext final : public CancelScope {
  public:
   // `deadline` bounds the whole call (its SQL runs with a statement timeout
   // of what is left of it); `acquire_deadline` is when the call must have
@@ -27,22 +30,27 @@ class CallContext {
 
   absl::Time deadline() const { return deadline_; }
   absl::Time acquire_deadline() const { return acquire_deadline_; }
+
   // Marks the call cancelled and asks PostgreSQL to cancel the statement
-  // running for it, if any. Blocks for one cancel request round trip.
+  // running for it, if any (one round trip to the postmaster). A cancel
+  // that reaches the backend between two statements is ignored by
+  // PostgreSQL, so callers repeat it while attached() (CallCanceller).
   void Cancel();
-  bool cancelled() const;
+  bool cancelled() const override { return cancelled_.load(); }
+  // Whether the call's work is on a connection right now.
+  bool attached() const;
+
+  // The connection the call's statements run on, from Attach() until
+  // Detach(). Detach waits for a cancel request in flight.
+  void Attach(PgConnection* connection) override;
+  void Detach() override;
 
  private:
-  friend class TransactionSession;
-  // The lease the call's statements run on, from Attach() until Detach().
-  void Attach(ConnectionPool::Lease* lease);
-  void Detach();
-
   const absl::Time deadline_;
   const absl::Time acquire_deadline_;
+  std::atomic<bool> cancelled_{false};
   mutable absl::Mutex mu_;
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  ConnectionPool::Lease* lease_ ABSL_GUARDED_BY(mu_) = nullptr;
+  PgConnection* connection_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 }  // namespace suppliers

@@ -45,7 +45,8 @@ DatabaseHealth HealthMonitor::ProbeOnce() {
     if (current == nullptr || !current->is_open()) {
       auto connection = std::make_unique<PgConnection>(
           options_.conninfo,
-          ConnectLimits{absl::Now() + options_.probe_timeout, &stopping_});
+          ConnectLimits{absl::Now() + options_.probe_timeout,
+                        [this] { return stopping_.load(); }});
       // Bounded so a hung server reads as unreachable, not as a hung probe.
       pqxx::nontransaction(*connection)
           .exec(

@@ -68,7 +68,7 @@ PGconn* PgConnection::Policy::do_startconnect(PGconn* orig) {
     if (now >= limits_.deadline) {
       FailConnect(connection, "timeout expired while connecting");
     }
-    if (limits_.abandon != nullptr && limits_.abandon->load()) {
+    if (limits_.abandon && limits_.abandon()) {
       FailConnect(connection, "connection attempt abandoned (shutdown)");
     }
     const absl::Duration slice =

@@ -8,7 +8,7 @@
 
 #include <libpq-fe.h>
 
-#include <atomic>
+#include <functional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -20,9 +20,9 @@ namespace suppliers {
 struct ConnectLimits {
   // Past it the attempt fails with pqxx::broken_connection.
   absl::Time deadline = absl::InfiniteFuture();
-  // When set and it turns true, the attempt gives up within ~50 ms
-  // (shutdown).
-  const std::atomic<bool>* abandon = nullptr;
+  // When set and it returns true, the attempt gives up within ~50 ms
+  // (shutdown, a cancelled caller). Called on the connecting thread.
+  std::function<bool()> abandon;
 };
 
 // Connects at construction (throws pqxx::broken_connection), like

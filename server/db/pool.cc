@@ -74,9 +74,16 @@ bool ReturnToIdle(PgConnection& connection, absl::Duration bound) {
   }
 }
 
+// How often a waiting caller looks at its cancel scope.
+constexpr absl::Duration kCancelCheck = absl::Milliseconds(50);
+
 absl::Status ShuttingDown() {
   return ErrorWithInfo(absl::StatusCode::kUnavailable,
                        "the server is shutting down", "SHUTTING_DOWN", {});
+}
+
+absl::Status CallCancelled() {
+  return absl::CancelledError("the call was cancelled by the client");
 }
 
 absl::Status CannotConnect() {
@@ -166,18 +173,22 @@ absl::Status ConnectionPool::SetUp(PgConnection& connection,
 }
 
 absl::StatusOr<ConnectionPool::Slot> ConnectionPool::Open(
-    absl::Time deadline, bool deadline_is_callers) {
+    absl::Time deadline, bool deadline_is_callers, CancelScope* scope) {
   if (absl::Now() >= deadline) {
     return OutOfTime(deadline_is_callers, options_.max_size);
   }
+  auto abandoned = [this, scope] {
+    return abandon_connects_.load() || (scope != nullptr && scope->cancelled());
+  };
   std::unique_ptr<PgConnection> connection;
   try {
     connection = std::make_unique<PgConnection>(
-        options_.conninfo, ConnectLimits{deadline, &abandon_connects_});
+        options_.conninfo, ConnectLimits{deadline, abandoned});
   } catch (const std::exception& e) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return ShuttingDown();
+      if (scope != nullptr && scope->cancelled()) return CallCancelled();
       const absl::Time now = absl::Now();
       // libpq's message names the host, port and user: the log only, and
       // at most once a second while the database stays down.
@@ -193,18 +204,27 @@ absl::StatusOr<ConnectionPool::Slot> ConnectionPool::Open(
     return CannotConnect();
   }
   Track(connection.get());
+  // A cancel of the caller reaches the setup's statements from here on.
+  if (scope != nullptr) scope->Attach(connection.get());
   absl::Status status;
-  try {
-    status = SetUp(*connection, deadline);
-  } catch (const pqxx::sql_error& e) {
-    if (e.sqlstate() == "57014") {
-      status = OutOfTime(deadline_is_callers, options_.max_size);
-    } else {
+  if (scope != nullptr && scope->cancelled()) {
+    status = CallCancelled();
+  } else {
+    try {
+      status = SetUp(*connection, deadline);
+    } catch (const pqxx::sql_error& e) {
+      if (e.sqlstate() == "57014") {
+        status = scope != nullptr && scope->cancelled()
+                     ? CallCancelled()
+                     : OutOfTime(deadline_is_callers, options_.max_size);
+      } else {
+        status = FromDatabaseException(e, false, true);
+      }
+    } catch (const std::exception& e) {
       status = FromDatabaseException(e, false, true);
     }
-  } catch (const std::exception& e) {
-    status = FromDatabaseException(e, false, true);
   }
+  if (scope != nullptr) scope->Detach();
   if (!status.ok()) {
     Untrack(connection.get());
     return status;
@@ -220,7 +240,8 @@ bool ConnectionPool::Reusable(const Slot& slot, absl::Time now) const {
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
-    absl::Time caller_deadline, absl::Time acquire_deadline) {
+    absl::Time caller_deadline, absl::Time acquire_deadline,
+    CancelScope* scope) {
   const absl::Time pool_deadline =
       std::min(acquire_deadline, absl::Now() + options_.acquire_timeout);
   const bool callers_first = caller_deadline <= pool_deadline;
@@ -249,7 +270,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
       ++connecting_;
       mu_.Unlock();
       unusable.clear();
-      absl::StatusOr<Slot> opened = Open(wait_until, callers_first);
+      absl::StatusOr<Slot> opened = Open(wait_until, callers_first, scope);
       mu_.Lock();
       --connecting_;
       if (!opened.ok()) {
@@ -276,8 +297,12 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
                        "retry with backoff"),
           "SERVER_SATURATED", {});
     }
+    if (scope != nullptr && scope->cancelled()) return CallCancelled();
     ++waiters_;
-    available_.WaitWithDeadline(&mu_, wait_until);
+    // A cancelled caller stops waiting within a slice.
+    available_.WaitWithDeadline(
+        &mu_, scope == nullptr ? wait_until
+                               : std::min(wait_until, now + kCancelCheck));
     --waiters_;
   }
 }
@@ -335,7 +360,7 @@ void ConnectionPool::MaintenanceLoop() {
     expired.clear();
     absl::StatusOr<Slot> opened;
     if (want_more) {
-      opened = Open(absl::Now() + options_.acquire_timeout, false);
+      opened = Open(absl::Now() + options_.acquire_timeout, false, nullptr);
     }
     mu_.Lock();
     if (want_more) {

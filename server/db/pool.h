@@ -29,6 +29,18 @@ struct PreparedStatement {
   const char* sql;
 };
 
+// Where a caller's cancellation meets the pool: while the pool opens a
+// connection for a caller, it attaches the connection (so that a cancel
+// reaches its setup) and gives up as soon as cancelled() turns true, as it
+// does when waiting for a free connection. Implemented by CallContext.
+class CancelScope {
+ public:
+  virtual ~CancelScope() = default;
+  virtual bool cancelled() const = 0;
+  virtual void Attach(PgConnection* connection) = 0;
+  virtual void Detach() = 0;
+};
+
 struct PoolOptions {
   // libpq keyword/value conninfo. Contains the password: never log it.
   std::string conninfo;
@@ -84,10 +96,12 @@ class ConnectionPool {
   //   UNAVAILABLE         a new connection could not be opened (database
   //                       down, or too slow to accept one), or shut down;
   //   FAILED_PRECONDITION the statements do not prepare: the schema is not
-  //                       migrated (reason SCHEMA_NOT_MIGRATED).
+  //                       migrated (reason SCHEMA_NOT_MIGRATED);
+  //   CANCELLED           `scope` (optional) was cancelled meanwhile.
   absl::StatusOr<Lease> Acquire(
       absl::Time caller_deadline,
-      absl::Time acquire_deadline = absl::InfiniteFuture());
+      absl::Time acquire_deadline = absl::InfiniteFuture(),
+      CancelScope* scope = nullptr);
 
   // Refuses further acquisitions (UNAVAILABLE), abandons connections being
   // opened and cancels every command running on a connection of the pool,
@@ -111,7 +125,8 @@ class ConnectionPool {
     absl::Time created;
   };
 
-  absl::StatusOr<Slot> Open(absl::Time deadline, bool deadline_is_callers);
+  absl::StatusOr<Slot> Open(absl::Time deadline, bool deadline_is_callers,
+                            CancelScope* scope);
   absl::Status SetUp(PgConnection& connection, absl::Time deadline);
   bool Reusable(const Slot& slot, absl::Time now) const;
   void Release(Slot slot, bool broken);

@@ -67,7 +67,7 @@ absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Begin(
     return absl::CancelledError("the call was cancelled by the client");
   }
   absl::StatusOr<ConnectionPool::Lease> lease =
-      pool_.Acquire(call.deadline(), call.acquire_deadline());
+      pool_.Acquire(call.deadline(), call.acquire_deadline(), &call);
   if (!lease.ok()) return lease.status();
   const int64_t remaining_ms =
       absl::ToInt64Milliseconds(call.deadline() - absl::Now());
@@ -103,7 +103,7 @@ TransactionSession::TransactionSession(CallContext& call,
                                        ConnectionPool::Lease lease,
                                        bool read_only)
     : call_(call), lease_(std::move(lease)), read_only_(read_only) {
-  call_.Attach(&lease_);
+  call_.Attach(&lease_.connection());
 }
 
 TransactionSession::~TransactionSession() { End(); }

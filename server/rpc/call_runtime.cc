@@ -60,7 +60,7 @@ void RunOnWorker(const CallRuntime& runtime, absl::AnyInvocable<void() &&> task,
 
 void CancelInBackground(const CallRuntime& runtime,
                         std::shared_ptr<CallContext> call) {
-  (void)runtime.cancels->Submit([call = std::move(call)] { call->Cancel(); });
+  runtime.canceller->Cancel(std::move(call));
 }
 
 }  // namespace suppliers

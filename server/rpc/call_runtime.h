@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "server/base/work_queue.h"
+#include "server/db/call_canceller.h"
 #include "server/db/call_context.h"
 #include "server/rpc/stream_guard.h"
 
@@ -20,9 +21,10 @@ namespace suppliers {
 // Shared by every service and call. A plain value over queues that outlive
 // the services; thread-safe to read.
 struct CallRuntime {
-  WorkQueue* work;       // database work
-  WorkQueue* cancels;    // cancel requests (each a short network round trip)
-  StreamGuard* streams;  // bounds on streaming calls
+  WorkQueue* work;           // database work
+  WorkQueue* cancels;        // clean-up of refused work, off gRPC threads
+  CallCanceller* canceller;  // cancel requests to PostgreSQL
+  StreamGuard* streams;      // bounds on streaming calls
   // Upper bound on one call when the client sets no deadline.
   absl::Duration default_deadline = absl::Seconds(30);
   // The same for streaming calls, which move whole drawings.
@@ -50,8 +52,9 @@ void RunOnWorker(const CallRuntime& runtime, absl::AnyInvocable<void() &&> task,
                  absl::AnyInvocable<void(absl::Status) &&> refused);
 
 // Client cancelled or deadline passed: stop the call's SQL now rather than
-// at its statement timeout. The cancel request is a network round trip, so it
-// runs on the cancel queue, never on the calling gRPC thread.
+// at its statement timeout. Cancel requests are network round trips, so the
+// CallCanceller sends them (and repeats them while the call still holds a
+// connection), never the calling gRPC thread.
 void CancelInBackground(const CallRuntime& runtime,
                         std::shared_ptr<CallContext> call);
 

@@ -34,6 +34,12 @@ class FaultTest : public ::testing::Test {
     absl::StatusOr<std::string> conninfo = cluster_->CreateMigratedDatabase();
     ASSERT_TRUE(conninfo.ok()) << conninfo.status();
     conninfo_ = *conninfo;
+    // The test clusters trade durability for speed (synchronous_commit off);
+    // the fault suite checks that acknowledged writes survive a crash, so
+    // its database commits durably, as production does.
+    Exec(
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET "
+        "synchronous_commit = on', current_database()); END $$");
   }
 
   void TearDown() override {

@@ -38,6 +38,15 @@ class StreamBoundsTest : public FaultTest {
         "'suppliers-server' AND xact_start IS NOT NULL");
   }
   int64_t Drawings() { return QueryInt("SELECT count(*) FROM part_drawings"); }
+  // Polls until the server holds `want` transactions; false after `bound`.
+  bool TransactionsReach(int64_t want, absl::Duration bound) {
+    const absl::Time until = absl::Now() + bound;
+    while (ServerTransactions() != want) {
+      if (absl::Now() >= until) return false;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return true;
+  }
 };
 
 // An upload that sends its header and then nothing.
@@ -73,16 +82,15 @@ TEST_F(StreamBoundsTest, AnIdleUploadIsEndedAndRolledBack) {
   StartServer({"--stream_idle_timeout", "1s", "--access_log=false"});
   const int part_id = CreatePart();
   IdleUpload upload(channel_, Header(part_id));
-  absl::SleepFor(absl::Milliseconds(500));
-  EXPECT_EQ(ServerTransactions(), 1);  // the upload's, holding its lock
+  // The upload's transaction, holding its lock on the part.
+  EXPECT_TRUE(TransactionsReach(1, absl::Seconds(3)));
   absl::Duration took;
   const grpc::Status status = upload.Wait(&took);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_EQ(ReasonOf(status), "STREAM_IDLE_TIMEOUT");
   EXPECT_GE(took, absl::Seconds(1));
   EXPECT_LT(took, absl::Seconds(3));
-  absl::SleepFor(absl::Milliseconds(300));
-  EXPECT_EQ(ServerTransactions(), 0);
+  EXPECT_TRUE(TransactionsReach(0, absl::Seconds(1)));
   EXPECT_EQ(Drawings(), 0);
 }
 
@@ -95,11 +103,13 @@ TEST_F(StreamBoundsTest, ADownloadNobodyReadsIsEndedAndItsSnapshotReleased) {
   request.set_part_id(part_id);
   auto context = Context(absl::Seconds(60));
   auto reader = drawings_->DownloadDrawing(context.get(), request);
-  absl::SleepFor(absl::Milliseconds(500));
-  EXPECT_EQ(ServerTransactions(), 1);  // its REPEATABLE READ snapshot
-  // The client reads nothing: after the idle timeout the server gives up.
-  absl::SleepFor(absl::Seconds(2));
-  EXPECT_EQ(ServerTransactions(), 0);
+  // Its REPEATABLE READ snapshot...
+  ASSERT_TRUE(TransactionsReach(1, absl::Seconds(3)));
+  const absl::Time held = absl::Now();
+  // ...goes once the server gives up on a client that reads nothing: after
+  // the 1 s idle timeout, give or take the guard's tick.
+  EXPECT_TRUE(TransactionsReach(0, absl::Seconds(3)));
+  EXPECT_LT(absl::Now() - held, absl::Seconds(2.5));
   v1::DownloadDrawingResponse message;
   while (reader->Read(&message)) {
   }
@@ -163,11 +173,11 @@ TEST_F(StreamBoundsTest, ABusyStreamStillEndsAtTheServersCap) {
     }
     status = writer->Finish();
   });
-  absl::SleepFor(absl::Seconds(1));
-  EXPECT_EQ(ServerTransactions(), 1);
-  // Past the 2 s cap (and its half-second grace), the server has let go.
-  absl::SleepFor(absl::Milliseconds(1800));
-  EXPECT_EQ(ServerTransactions(), 0);
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(TransactionsReach(1, absl::Seconds(2)));
+  // The 2 s cap (and its half-second grace) ends it while it still sends.
+  EXPECT_TRUE(TransactionsReach(0, absl::Seconds(5)));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3.5));
   client.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
       << status.error_message();

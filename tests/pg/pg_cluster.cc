@@ -205,8 +205,8 @@ absl::Status PgCluster::RunPgCtl(const std::string& action) {
       data_dir_ + "/pg_ctl.log");
 }
 
-absl::Status PgCluster::Stop() {
-  absl::Status status = RunPgCtl("fast");
+absl::Status PgCluster::Stop(const std::string& mode) {
+  absl::Status status = RunPgCtl(mode);
   if (status.ok()) running_ = false;
   return status;
 }

@@ -35,8 +35,9 @@ class PgCluster {
   // Creates a unique database and applies the embedded migrations.
   absl::StatusOr<std::string> CreateMigratedDatabase();
 
-  // Stops (fast shutdown) and starts again on the same port and data.
-  absl::Status Stop();
+  // Stops (`mode`: "fast", "immediate" or "smart", as pg_ctl -m) and starts
+  // again on the same port and data.
+  absl::Status Stop(const std::string& mode = "fast");
   absl::Status Start();
 
  private:

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake ninja-build pkg-config clang-format clang-tidy
+packages=(build-essential cmake ninja-build pkg-config clang clang-format clang-tidy
+  libclang-rt-14-dev libfuzzer-14-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev grpc-proto postgresql-15 postgresql-contrib)

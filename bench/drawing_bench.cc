@@ -172,6 +172,7 @@ class Bench {
          offset += chunk_bytes, ++index) {
       message.set_chunk(
           Chunk(index, std::min<int64_t>(chunk_bytes, size - offset)));
+      message.set_finish_write(offset + chunk_bytes >= size);
       hasher.Update(message.chunk());
       if (!writer->Write(message)) break;
     }
@@ -291,7 +292,7 @@ int Main() {
               base);
   std::printf("download / libpq = %.2f (target >= 0.70): %s\n", ratio,
               ratio >= 0.70 ? "met" : "NOT met");
-  constexpr long kRssBoundKib = 64 * 1024;
+  constexpr long kRssBoundKib = 64L * 1024;
   const bool rss_ok = upload_rss < kRssBoundKib && download_rss < kRssBoundKib;
   std::printf("RSS growth < 64 MiB each way: %s\n", rss_ok ? "met" : "NOT met");
   std::printf("(MB/s here means MiB/s)\n");

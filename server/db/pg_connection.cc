@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <new>
+#include <utility>
 
 #include "absl/time/clock.h"
 #include "pqxx/except"
@@ -32,7 +33,7 @@ constexpr absl::Duration kAbandonCheck = absl::Milliseconds(50);
 }  // namespace
 
 PgConnection::PgConnection(const std::string& conninfo, ConnectLimits limits)
-    : connection_base(policy_), policy_(conninfo, limits) {
+    : connection_base(policy_), policy_(conninfo, std::move(limits)) {
   init();
   // Deprecated in 6.4 because reactivation itself is on its way out; until
   // it is gone, turning it off is what keeps a broken connection broken.

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "absl/time/time.h"
 #include "pqxx/connection"
@@ -52,7 +53,7 @@ class PgConnection final : public pqxx::connection_base {
   class Policy final : public pqxx::connect_direct {
    public:
     Policy(const std::string& conninfo, ConnectLimits limits)
-        : connect_direct(conninfo), limits_(limits) {}
+        : connect_direct(conninfo), limits_(std::move(limits)) {}
     PGconn* do_startconnect(PGconn* orig) override;
     PGconn* do_dropconnect(PGconn* orig) noexcept override;
     PGconn* do_disconnect(PGconn* orig) noexcept override;

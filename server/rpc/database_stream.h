@@ -166,7 +166,7 @@ class DatabaseStream : public Reactor, public GuardedStream {
           ReleaseSession();
           StepDone();
         },
-        [this](absl::Status) {
+        [this](const absl::Status&) {
           ReleaseSession();
           StepDone();
         });

@@ -82,6 +82,36 @@ code=$?
 set -e
 check "taken port exits 1" test "$code" -eq 1
 
+check "the bind failure is logged as JSON" grep -q '^{"ts".*chttp2_server' "$work/second.log"
+if grep -v '^{' "$work/second.log" | grep -q .; then
+  fail "a line of the log is not JSON: $(grep -v '^{' "$work/second.log" | head -1)"
+fi
+
+# A port that is not a number is refused at start, not retried forever.
+set +e
+"$SERVER" --listen "127.0.0.1:$(free_port)" --database "host=127.0.0.1 port=54x32" 2>"$work/port.log"
+code=$?
+set -e
+check "a non-numeric database port exits 2" test "$code" -eq 2
+check "the error names the bad port" grep -q '54x32' "$work/port.log"
+
+# With the password in a file, it is on no command line.
+printf '%s\n' "$secret" >"$work/password"
+chmod 600 "$work/password"
+port2=$(free_port)
+"$SERVER" --listen "127.0.0.1:$port2" --database "$CONNINFO" \
+  --database_password_file "$work/password" 2>"$work/server2.log" &
+server2=$!
+CLEANUP+=("kill -KILL $server2")
+eventually 10 grep -q '"msg":"suppliers-server listening"' "$work/server2.log" ||
+  fail "no startup line with a password file: $(cat "$work/server2.log")"
+if tr '\0' ' ' <"/proc/$server2/cmdline" | grep -q "$secret"; then
+  fail "the password is on the command line"
+fi
+pass "a password file keeps the password off /proc/PID/cmdline"
+kill -TERM "$server2"
+wait "$server2" || true
+
 kill -TERM "$server"
 set +e
 wait "$server"

@@ -172,7 +172,8 @@ class Bench {
          offset += chunk_bytes, ++index) {
       message.set_chunk(
           Chunk(index, std::min<int64_t>(chunk_bytes, size - offset)));
-      message.set_finish_write(offset + chunk_bytes >= size);
+      message.set_finish_write(offset + static_cast<int64_t>(chunk_bytes) >=
+                               size);
       hasher.Update(message.chunk());
       if (!writer->Write(message)) break;
     }

@@ -65,11 +65,16 @@ class DatabaseStream : public Reactor, public GuardedStream {
     FinishOnce(final_status);
   }
 
-  // Finishes the call unless something else finished it already.
+  // Finishes the call unless something else finished it already. The
+  // stream's place is given back before the status leaves: a client that
+  // saw it and opens its next stream at once must find the place free.
   void FinishOnce(const absl::Status& status) {
-    absl::MutexLock lock(&mu_);
-    if (finished_) return;
-    finished_ = true;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      finished_ = true;  // from here the guard's Expire() does nothing
+    }
+    if (admitted()) runtime_.streams->Leave(this);
     this->Finish(ToGrpcStatus(status));
   }
 

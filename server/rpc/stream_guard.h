@@ -64,9 +64,9 @@ class StreamGuard {
   // TOO_MANY_STREAMS) when max_concurrent streams are open already. From
   // then on the stream is expired when idle too long or at `deadline`.
   absl::Status Admit(GuardedStream* stream, absl::Time deadline);
-  // Forgets `stream` (admitted before; a no-op when the guard already let it
-  // go after its final expiry); after it returns, Expire() is never called
-  // on it again.
+  // Forgets `stream` (admitted before; a no-op when it left already, or the
+  // guard let it go after its final expiry); after it returns, Expire() is
+  // never called on it again.
   void Leave(GuardedStream* stream);
 
   int open_streams() const;

@@ -91,6 +91,17 @@ absl::Status FromSqlState(const std::string& state, bool client_cancelled) {
   return absl::OkStatus();
 }
 
+// libpqxx 6.4 throws some typed errors without their SQLSTATE (seen:
+// insufficient_privilege); their type says it.
+std::string SqlStateOf(const pqxx::sql_error& error) {
+  if (!error.sqlstate().empty()) return error.sqlstate();
+  if (dynamic_cast<const pqxx::insufficient_privilege*>(&error)) return "42501";
+  if (dynamic_cast<const pqxx::undefined_table*>(&error)) return "42P01";
+  if (dynamic_cast<const pqxx::undefined_function*>(&error)) return "42883";
+  if (dynamic_cast<const pqxx::undefined_column*>(&error)) return "42703";
+  return "";
+}
+
 }  // namespace
 
 absl::Status SchemaNotMigrated() {
@@ -122,7 +133,7 @@ absl::Status FromDatabaseException(const std::exception& error,
   }
   std::string state;
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
-    state = sql->sqlstate();
+    state = SqlStateOf(*sql);
     absl::Status status = FromSqlState(state, client_cancelled);
     if (!status.ok()) return status;
   }

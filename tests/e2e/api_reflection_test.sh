@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End to end: every rpc of suppliers.v1.VendorService and PartService called
 # through server reflection (buf curl, no local proto files), following the
-# tutorial's data, with the concrete results checked. Fails when an rpc in the
-# protos is not called here.
+# tutorial's data, with the concrete results checked, as production runs it:
+# sql/roles.sql applied, migrated as suppliers_owner, served as
+# suppliers_app. Fails when an rpc in the protos is not called here. Then
+# checks what the application role may not do.
 # Usage: api_reflection_test.sh REPO BUILD_DIR
 set -euo pipefail
 REPO=$1
@@ -54,9 +56,20 @@ check "the protos declare the three suppliers services" \
 check "the test's method list equals the rpcs of the protos" diff "$work/tested.txt" "$work/proto_methods.txt"
 
 start_throwaway_postgres
-"$SERVER" migrate --database "$CONNINFO" 2>"$work/migrate.log"
+psql_() {  # psql_ ROLE ARGS...: as ROLE on the test database
+  local role=$1; shift
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$role" -d suppliers "$@"
+  else
+    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$role" -d suppliers "$@"
+  fi
+}
+# The operator's steps (README): roles, migrate as the owner, roles again.
+psql_ postgres -f - <"$REPO/sql/roles.sql"
+"$SERVER" migrate --database "$CONNINFO user=suppliers_owner" 2>"$work/migrate.log"
+psql_ postgres -f - <"$REPO/sql/roles.sql"
 port=$(free_port)
-"$SERVER" --listen "127.0.0.1:$port" --database "$CONNINFO" 2>"$work/server.log" &
+"$SERVER" --listen "127.0.0.1:$port" --database "$CONNINFO user=suppliers_app" 2>"$work/server.log" &
 server=$!
 CLEANUP+=("kill -KILL $server")
 eventually 10 grep -qs '"msg":"suppliers-server listening"' "$work/server.log" ||
@@ -258,3 +271,20 @@ check "the access log has the client-streaming upload" \
   grep -q '"method":"/suppliers.v1.DrawingService/UploadDrawing","code":"OK"' "$work/server.log"
 check "health and reflection calls are not logged" \
   bash -c "! grep -q '\"method\":\"/grpc\.' '$work/server.log'"
+
+# --- The application role: everything above, nothing more --------------------
+for statement in "DROP TABLE vendors" "ALTER TABLE vendors ADD COLUMN x int" \
+  "TRUNCATE vendors" "CREATE TABLE intruder (x int)" "DELETE FROM schema_migrations"; do
+  if psql_ suppliers_app -c "$statement" >/dev/null 2>&1; then
+    fail "suppliers_app may run: $statement"
+  fi
+  pass "suppliers_app may not run: $statement"
+done
+# A right the role lacks is PERMISSION_DENIED (SQLSTATE 42501), not INTERNAL.
+psql_ postgres -c "REVOKE INSERT ON vendors FROM suppliers_app"
+set +e
+curl_ -d '{"vendor":{"vendorName":"No rights"}}' "$url/suppliers.v1.VendorService/CreateVendor" >"$work/r.json" 2>"$work/err.txt"
+code=$?
+set -e
+check "CreateVendor without INSERT exits 7*8 = 56 (PERMISSION_DENIED)" test "$code" -eq 56
+check "the log names SQLSTATE 42501" grep -q '"sqlstate":"42501"' "$work/server.log"

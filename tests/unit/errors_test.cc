@@ -67,6 +67,16 @@ TEST(ErrorsTest, AMissingTableOrFunctionSaysNotMigratedAndNamesNothing) {
   EXPECT_THAT(ToGrpcStatus(status).error_details(), Not(HasSubstr("vendors")));
 }
 
+TEST(ErrorsTest, TypedErrorsWithoutTheirSqlStateAreStillClassified) {
+  // libpqxx 6.4 throws these without passing the SQLSTATE on.
+  const pqxx::insufficient_privilege denied("ERROR:  permission denied");
+  EXPECT_EQ(FromDatabaseException(denied, false, false).code(),
+            absl::StatusCode::kPermissionDenied);
+  const pqxx::undefined_table missing("ERROR:  relation does not exist");
+  EXPECT_EQ(ReasonOf(FromDatabaseException(missing, false, false)),
+            "SCHEMA_NOT_MIGRATED");
+}
+
 TEST(ErrorsTest, MissingPrivilegeIsPermissionDenied) {
   const pqxx::insufficient_privilege error(
       "ERROR:  permission denied for table vendors", "UPDATE vendors", "42501");

@@ -8,7 +8,7 @@ packages=(build-essential cmake ninja-build pkg-config clang clang-format clang-
   libclang-rt-14-dev libfuzzer-14-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev grpc-proto postgresql-15 postgresql-contrib)
+  libssl-dev libjwt-dev grpc-proto postgresql-15 postgresql-contrib)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -21,6 +21,7 @@
 #include "server/config.h"
 #include "server/db/migrations.h"
 #include "server/rpc/library_logs.h"
+#include "server/security_config.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -72,6 +73,30 @@ ABSL_FLAG(int, drawing_read_block_bytes, 1 << 20,
 ABSL_FLAG(bool, access_log, true,
           "log one JSON line per finished call (method, code, duration, "
           "peer); health checks and reflection are not logged");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain of the server; with --tls_key_file, serve "
+          "TLS (re-read when the file changes)");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of the server");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA bundle: require client certificates it verifies (mTLS)");
+ABSL_FLAG(absl::Duration, tls_reload_interval, absl::Seconds(10),
+          "how often the TLS files are looked at for changes");
+ABSL_FLAG(bool, allow_insecure, false,
+          "serve plaintext on a non-loopback address (refused otherwise)");
+ABSL_FLAG(std::string, auth_jwt_hs256_secret_file, "",
+          "check `authorization: Bearer <JWT>` signed HS256 with this file's "
+          "bytes (surrounding white space trimmed)");
+ABSL_FLAG(std::string, auth_jwt_public_key_file, "",
+          "check bearer JWTs signed RS256 or ES256 with this PEM public key");
+ABSL_FLAG(std::string, auth_jwt_issuer, "",
+          "when set, tokens must carry this `iss`");
+ABSL_FLAG(std::string, auth_jwt_audience, "",
+          "when set, tokens must carry this `aud`");
+ABSL_FLAG(absl::Duration, auth_clock_skew, absl::Seconds(30),
+          "leeway on the tokens' `exp` and `nbf`");
+ABSL_FLAG(std::string, auth_mtls_scopes_file, "",
+          "lines `<client certificate common name> = <scope> ...`: callers "
+          "authenticated by certificate only (mTLS) get these scopes");
 ABSL_FLAG(std::string, migrations_dir, "",
           "migrate: read *.sql from this directory instead of the files "
           "embedded in the binary");
@@ -154,6 +179,27 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
   options.streams.idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout);
   options.default_stream_deadline = absl::GetFlag(FLAGS_stream_max_duration);
 
+  options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  options.tls.key_file = absl::GetFlag(FLAGS_tls_key_file);
+  options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  options.tls.reload_interval = absl::GetFlag(FLAGS_tls_reload_interval);
+  options.tls.allow_insecure = absl::GetFlag(FLAGS_allow_insecure);
+  AuthFlags auth;
+  auth.hs256_secret_file = absl::GetFlag(FLAGS_auth_jwt_hs256_secret_file);
+  auth.public_key_file = absl::GetFlag(FLAGS_auth_jwt_public_key_file);
+  auth.issuer = absl::GetFlag(FLAGS_auth_jwt_issuer);
+  auth.audience = absl::GetFlag(FLAGS_auth_jwt_audience);
+  auth.mtls_scopes_file = absl::GetFlag(FLAGS_auth_mtls_scopes_file);
+  auth.clock_skew = absl::GetFlag(FLAGS_auth_clock_skew);
+  absl::StatusOr<std::optional<AuthOptions>> auth_options =
+      LoadAuthOptions(auth);
+  if (!auth_options.ok()) {
+    Log(LogLevel::kError, "invalid security configuration",
+        {{"error", auth_options.status().ToString()}});
+    return kExitUsage;
+  }
+  options.auth = *std::move(auth_options);
+
   auto server = SuppliersServer::Start(options);
   if (!server.ok()) {
     Log(LogLevel::kError, "cannot start the server",
@@ -171,6 +217,10 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
        {"pool_min_idle", started.pool.min_idle},
        {"workers", started.worker_threads},
        {"max_concurrent_streams", started.streams.max_concurrent},
+       {"tls", started.tls.cert_file.empty()
+                   ? "off"
+                   : (started.tls.client_ca_file.empty() ? "tls" : "mtls")},
+       {"auth", started.auth.has_value() ? "on" : "off"},
        {"database", started.database_description}});
 
   int signal_number = 0;

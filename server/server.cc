@@ -23,10 +23,13 @@
 #include "server/db/statements.h"
 #include "server/db/transaction_runner.h"
 #include "server/rpc/access_log.h"
+#include "server/rpc/authenticator.h"
 #include "server/rpc/call_runtime.h"
 #include "server/rpc/drawing_service.h"
+#include "server/rpc/method_scopes.h"
 #include "server/rpc/part_service.h"
 #include "server/rpc/stream_guard.h"
+#include "server/rpc/transport_security.h"
 #include "server/rpc/vendor_service.h"
 #include "server/store/drawing_store.h"
 #include "server/store/part_store.h"
@@ -82,11 +85,30 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   if (options.work_queue_capacity < 1) {
     return absl::InvalidArgumentError("work queue capacity must be at least 1");
   }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(options.listen_address, options.tls);
+  if (!credentials.ok()) return credentials.status();
+  std::unique_ptr<Authenticator> authenticator;
+  if (options.auth.has_value()) {
+    absl::StatusOr<std::unique_ptr<Authenticator>> created =
+        Authenticator::Create(*options.auth);
+    if (!created.ok()) return created.status();
+    authenticator = *std::move(created);
+    // A method without a scope would refuse every caller; a build that
+    // forgot one must not start with auth on.
+    for (const MethodScope& method : AllMethodScopes()) {
+      if (method.scope.empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            method.method, " declares no (suppliers.v1.required_scope)"));
+      }
+    }
+  }
   options.pool.session_setup = sql::SessionSetup();
   options.pool.statements = sql::AllStatements();
   std::unique_ptr<SuppliersServer> self(
       new SuppliersServer(std::move(options)));
   const ServerOptions& opts = self->options_;
+  self->authenticator_ = std::move(authenticator);
   self->pool_ = std::make_unique<ConnectionPool>(opts.pool);
   self->work_queue_ = std::make_unique<WorkQueue>(opts.worker_threads,
                                                   opts.work_queue_capacity);
@@ -96,8 +118,8 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   self->runtime_ = std::make_unique<CallRuntime>(
       CallRuntime{self->work_queue_.get(), self->cancel_queue_.get(),
                   self->canceller_.get(), self->stream_guard_.get(),
-                  opts.default_call_deadline, opts.default_stream_deadline,
-                  opts.pool.acquire_timeout});
+                  self->authenticator_.get(), opts.default_call_deadline,
+                  opts.default_stream_deadline, opts.pool.acquire_timeout});
   self->transactions_ = std::make_unique<TransactionRunner>(*self->pool_);
   self->vendor_store_ = std::make_unique<VendorStore>(*self->transactions_);
   self->part_store_ = std::make_unique<PartStore>(*self->transactions_);
@@ -127,13 +149,14 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
-    interceptors.push_back(MakeAccessLogInterceptorFactory());
+    interceptors.push_back(
+        MakeAccessLogInterceptorFactory(self->authenticator_.get()));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   // Upload chunks are at most kMaxUploadChunkBytes plus framing.
   builder.SetMaxReceiveMessageSize(kMaxUploadChunkBytes + (64 << 10));
-  builder.AddListeningPort(opts.listen_address,
-                           grpc::InsecureServerCredentials(), &self->port_);
+  builder.AddListeningPort(opts.listen_address, *std::move(credentials),
+                           &self->port_);
   self->server_ = builder.BuildAndStart();
   if (self->server_ == nullptr || self->port_ == 0) {
     return absl::UnavailableError(

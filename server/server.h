@@ -4,6 +4,7 @@
 #define SUPPLIERS_SERVER_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -11,7 +12,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/db/pool.h"
+#include "server/rpc/authenticator.h"
 #include "server/rpc/stream_guard.h"
+#include "server/rpc/transport_security.h"
 #include "server/store/drawing_limits.h"
 
 namespace grpc {
@@ -51,8 +54,14 @@ struct ServerOptions {
   DrawingLimits drawings;
   // Streams open at once (0: half the pool size) and their idle timeout.
   StreamLimits streams{0, absl::Seconds(30)};
-  // One JSON line per finished call (method, code, duration, peer).
+  // One JSON line per finished call (method, code, duration, peer, caller).
   bool access_log = false;
+  // TLS or mTLS; without it only a loopback address may listen (unless
+  // tls.allow_insecure).
+  TlsOptions tls;
+  // When set, every call of our services needs credentials with the
+  // method's scope (health and reflection stay open).
+  std::optional<AuthOptions> auth;
   // How often the health probe asks the database.
   absl::Duration health_interval = absl::Seconds(1);
   // Health is SERVING only while the database's schema is at the version
@@ -64,7 +73,8 @@ struct ServerOptions {
 // once; Wait() from any thread.
 class SuppliersServer {
  public:
-  // Builds and starts the server; INVALID_ARGUMENT for bad options,
+  // Builds and starts the server; INVALID_ARGUMENT for bad options (TLS
+  // files, a non-loopback address without TLS, an unusable token key),
   // UNAVAILABLE when the address cannot be bound. The database need not be
   // up: health reports NOT_SERVING until it is.
   static absl::StatusOr<std::unique_ptr<SuppliersServer>> Start(
@@ -99,6 +109,7 @@ class SuppliersServer {
   std::unique_ptr<WorkQueue> cancel_queue_;
   std::unique_ptr<StreamGuard> stream_guard_;
   std::unique_ptr<CallCanceller> canceller_;
+  std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<CallRuntime> runtime_;
   std::unique_ptr<TransactionRunner> transactions_;
   std::unique_ptr<VendorStore> vendor_store_;

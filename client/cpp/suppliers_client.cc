@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -27,10 +28,65 @@ std::string CodeName(absl::StatusCode code) {
 
 }  // namespace
 
-SuppliersClient::SuppliersClient(const ClientOptions& options)
-    : SuppliersClient(
-          options, grpc::CreateChannel(options.target,
-                                       grpc::InsecureChannelCredentials())) {}
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     absl::string_view option) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(option, ": cannot read ", path));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
+    const ClientOptions& options) {
+  grpc::ChannelArguments arguments;
+  if (options.tls_ca_file.empty()) {
+    if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+      return absl::InvalidArgumentError(
+          "a client certificate (mTLS) needs the server's CA too (TLS)");
+    }
+    return grpc::CreateCustomChannel(
+        options.target, grpc::InsecureChannelCredentials(), arguments);
+  }
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "mTLS needs both the client certificate and its key");
+  }
+  grpc::SslCredentialsOptions ssl;
+  absl::StatusOr<std::string> ca = ReadFile(options.tls_ca_file, "TLS CA");
+  if (!ca.ok()) return ca.status();
+  ssl.pem_root_certs = *std::move(ca);
+  if (!options.tls_cert_file.empty()) {
+    absl::StatusOr<std::string> cert =
+        ReadFile(options.tls_cert_file, "TLS client certificate");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key =
+        ReadFile(options.tls_key_file, "TLS client key");
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = *std::move(cert);
+    ssl.pem_private_key = *std::move(key);
+  }
+  if (!options.tls_server_name.empty()) {
+    arguments.SetSslTargetNameOverride(options.tls_server_name);
+  }
+  return grpc::CreateCustomChannel(options.target, grpc::SslCredentials(ssl),
+                                   arguments);
+}
+
+absl::StatusOr<std::unique_ptr<SuppliersClient>> SuppliersClient::Create(
+    ClientOptions options) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(options);
+  if (!channel.ok()) return channel.status();
+  return std::make_unique<SuppliersClient>(std::move(options),
+                                           *std::move(channel));
+}
 
 SuppliersClient::SuppliersClient(ClientOptions options,
                                  std::shared_ptr<grpc::Channel> channel)
@@ -45,6 +101,9 @@ void SuppliersClient::Prepare(grpc::ClientContext* context,
                               absl::Time deadline) const {
   context->set_deadline(absl::ToChronoTime(deadline));
   context->AddMetadata("x-suppliers-client", "suppliers-client/1");
+  if (!options_.token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + options_.token);
+  }
   for (const auto& [key, value] : options_.metadata) {
     context->AddMetadata(key, value);
   }

@@ -34,14 +34,30 @@ struct ClientOptions {
   // a request id) when the server answers UNAVAILABLE.
   int max_attempts = 4;
   absl::Duration initial_backoff = absl::Milliseconds(100);
-  // Extra metadata sent with every call (e.g. an authorization token).
+  // Extra metadata sent with every call.
   std::vector<std::pair<std::string, std::string>> metadata;
+  // A bearer token (JWT) sent as `authorization: Bearer <token>` with every
+  // call; empty: none.
+  std::string token;
+  // TLS: the PEM CA bundle that verifies the server (empty: plaintext), and
+  // for mTLS the client's PEM certificate chain and key.
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // The name the server's certificate must carry, when it is not the
+  // target's host.
+  std::string tls_server_name;
 };
 
 // Thread-safe: stubs and channel are; each call uses its own context.
 class SuppliersClient {
  public:
-  explicit SuppliersClient(const ClientOptions& options);
+  // A client over a new channel to options.target: TLS when tls_ca_file is
+  // set (mTLS with tls_cert_file and tls_key_file). INVALID_ARGUMENT naming
+  // the option when a file cannot be read, or only one of cert and key is
+  // given.
+  static absl::StatusOr<std::unique_ptr<SuppliersClient>> Create(
+      ClientOptions options);
   // For tests: a client over an existing channel.
   SuppliersClient(ClientOptions options,
                   std::shared_ptr<grpc::Channel> channel);
@@ -134,6 +150,10 @@ std::string DescribeError(const absl::Status& status);
 // The field violations (field, description) in the status details.
 std::vector<std::pair<std::string, std::string>> FieldViolations(
     const absl::Status& status);
+
+// The channel options.target and the TLS options describe (see Create).
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
+    const ClientOptions& options);
 
 // A random (version 4) UUID, for request ids.
 std::string NewRequestId();

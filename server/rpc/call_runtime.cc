@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "server/rpc/method_scopes.h"
 
 namespace suppliers {
 namespace {
@@ -27,6 +28,18 @@ void RunRefusal(const CallRuntime& runtime,
 }
 
 }  // namespace
+
+absl::Status AuthorizeCall(const CallRuntime& runtime,
+                           const grpc::ServerContextBase& context,
+                           const google::protobuf::Descriptor* request_type) {
+  if (runtime.auth == nullptr) return absl::OkStatus();
+  const MethodScope* method = MethodForRequest(request_type);
+  if (method == nullptr || method->scope.empty()) {
+    return absl::PermissionDeniedError(
+        "the method declares no scope, so no caller may call it");
+  }
+  return runtime.auth->Authorize(context, method->scope).status();
+}
 
 absl::Time CallDeadline(grpc::CallbackServerContext* context,
                         absl::Duration server_default) {

@@ -11,9 +11,11 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "server/base/work_queue.h"
 #include "server/db/call_canceller.h"
 #include "server/db/call_context.h"
+#include "server/rpc/authenticator.h"
 #include "server/rpc/stream_guard.h"
 
 namespace suppliers {
@@ -25,6 +27,8 @@ struct CallRuntime {
   WorkQueue* cancels;        // clean-up of refused work, off gRPC threads
   CallCanceller* canceller;  // cancel requests to PostgreSQL
   StreamGuard* streams;      // bounds on streaming calls
+  // Who may call what; nullptr when the server checks no credentials.
+  const Authenticator* auth;
   // Upper bound on one call when the client sets no deadline.
   absl::Duration default_deadline = absl::Seconds(30);
   // The same for streaming calls, which move whole drawings.
@@ -34,6 +38,15 @@ struct CallRuntime {
   // timeout).
   absl::Duration acquire_timeout = absl::Seconds(2);
 };
+
+// When the server checks credentials: OK if the caller (token or client
+// certificate) holds the scope of the method whose request type is
+// `request_type` (method_scopes.h); otherwise UNAUTHENTICATED or
+// PERMISSION_DENIED, before anything is parsed, queued or written. A method
+// without a scope is refused (fail closed).
+absl::Status AuthorizeCall(const CallRuntime& runtime,
+                           const grpc::ServerContextBase& context,
+                           const google::protobuf::Descriptor* request_type);
 
 // A fresh call context: the caller's deadline capped by `server_default`,
 // and an acquire deadline `runtime.acquire_timeout` from now.

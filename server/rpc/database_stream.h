@@ -36,16 +36,18 @@ namespace suppliers {
 template <typename Reactor>
 class DatabaseStream : public Reactor, public GuardedStream {
  protected:
+  // `request_type` names the method (for its scope).
   DatabaseStream(grpc::CallbackServerContext* context,
-                 const CallRuntime& runtime)
+                 const CallRuntime& runtime,
+                 const google::protobuf::Descriptor* request_type)
       : runtime_(runtime),
         call_(
             NewCallContext(context, runtime, runtime.default_stream_deadline)),
         context_(context),
-        admitted_(runtime.streams->Admit(this, call_->deadline())) {}
+        admitted_(Admit(request_type)) {}
 
-  // Whether the guard let the stream in; if not, the derived constructor
-  // calls Refuse() and does nothing else.
+  // Whether the caller may call and the guard let the stream in; if not,
+  // the derived constructor calls Refuse() and does nothing else.
   bool admitted() const { return admitted_.ok(); }
   void Refuse() { FinishOnce(admitted_); }
 
@@ -142,6 +144,16 @@ class DatabaseStream : public Reactor, public GuardedStream {
   const std::shared_ptr<CallContext> call_;
 
  private:
+  // Credentials first: an unauthenticated caller takes no stream slot.
+  absl::Status Admit(const google::protobuf::Descriptor* request_type) {
+    if (absl::Status authorized =
+            AuthorizeCall(runtime_, *context_, request_type);
+        !authorized.ok()) {
+      return authorized;
+    }
+    return runtime_.streams->Admit(this, call_->deadline());
+  }
+
   // The guard's verdict. A step running on a worker: stop its SQL, and it
   // fails with the verdict. Waiting for the client to send: at first only
   // remember it (a message on its way still arrives, and the stream fails

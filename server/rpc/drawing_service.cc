@@ -26,7 +26,8 @@ class UploadReactor final
   UploadReactor(grpc::CallbackServerContext* context,
                 grpc::ByteBuffer* response, DrawingStore& store,
                 const CallRuntime& runtime)
-      : DatabaseStream(context, runtime),
+      : DatabaseStream(context, runtime,
+                       v1::UploadDrawingRequest::descriptor()),
         context_(context),
         response_(response),
         store_(store) {
@@ -112,7 +113,9 @@ class DownloadReactor final
   DownloadReactor(grpc::CallbackServerContext* context,
                   const grpc::ByteBuffer* request, DrawingStore& store,
                   const CallRuntime& runtime)
-      : DatabaseStream(context, runtime), store_(store) {
+      : DatabaseStream(context, runtime,
+                       v1::DownloadDrawingRequest::descriptor()),
+        store_(store) {
     if (!admitted()) {
       Refuse();
       return;

@@ -37,15 +37,23 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
 
   UnaryCall(grpc::CallbackServerContext* context,
             grpc::ByteBuffer* response_bytes, const CallRuntime& runtime)
-      : response_bytes_(response_bytes),
+      : context_(context),
+        response_bytes_(response_bytes),
         runtime_(runtime),
         call_(NewCallContext(context, runtime, runtime.default_deadline)) {}
 
-  // Parses the request and queues the handler. A call no worker takes
+  // Checks the caller's credentials (when the server does), parses the
+  // request and queues the handler. A call no worker takes
   // before its acquire deadline (or its own deadline) is shed from the queue
   // with RESOURCE_EXHAUSTED (DEADLINE_EXCEEDED), on the queue's timer
   // thread: Finish never blocks.
   void Start(const grpc::ByteBuffer& request_bytes, Handler handler) {
+    if (absl::Status authorized =
+            AuthorizeCall(runtime_, *context_, Request::descriptor());
+        !authorized.ok()) {
+      Finish(ToGrpcStatus(authorized));
+      return;
+    }
     if (absl::Status parsed = ParseMessage(request_bytes, &request_);
         !parsed.ok()) {
       Finish(ToGrpcStatus(parsed));
@@ -76,6 +84,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 
  private:
+  grpc::CallbackServerContext* const context_;
   Request request_;
   grpc::ByteBuffer* const response_bytes_;
   const CallRuntime& runtime_;

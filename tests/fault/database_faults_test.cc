@@ -17,11 +17,11 @@ namespace {
 
 class DatabaseFaultsTest : public FaultTest {
  protected:
-  client::SuppliersClient Client(absl::Duration deadline) {
+  std::unique_ptr<client::SuppliersClient> Client(absl::Duration deadline) {
     client::ClientOptions options;
     options.target = server_->target();
     options.deadline = deadline;
-    return client::SuppliersClient(options);
+    return *client::SuppliersClient::Create(options);
   }
 };
 
@@ -69,14 +69,15 @@ TEST_F(DatabaseFaultsTest, RestartsUnderCreateLoadLoseNoAcknowledgedWrite) {
   std::vector<std::thread> clients;
   for (int t = 0; t < 16; ++t) {
     clients.emplace_back([&, t] {
-      client::SuppliersClient client = Client(absl::Seconds(2));
+      std::unique_ptr<client::SuppliersClient> client =
+          Client(absl::Seconds(2));
       for (int i = 0; !stop; ++i) {
         v1::CreateVendorRequest request;
         const std::string name = absl::StrCat("vendor ", t, "-", i);
         request.mutable_vendor()->set_vendor_name(name);
         // The client library gives it a request id and retries UNAVAILABLE.
         absl::StatusOr<v1::CreateVendorResponse> created =
-            client.CreateVendor(request);
+            client->CreateVendor(request);
         if (!created.ok()) {
           absl::SleepFor(absl::Milliseconds(20));
           continue;

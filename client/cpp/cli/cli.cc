@@ -5,9 +5,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "client/cpp/cli/command.h"
@@ -16,6 +19,25 @@
 
 namespace suppliers::client {
 namespace {
+
+// The token: --token-file's contents, else $SUPPLIERS_TOKEN, white space
+// trimmed; empty when neither.
+std::string ReadToken(const Globals& globals) {
+  std::string token;
+  if (!globals.token_file.empty()) {
+    std::ifstream in(globals.token_file, std::ios::binary);
+    if (!in) {
+      throw UsageError{
+          absl::StrCat("--token-file: cannot read ", globals.token_file)};
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    token = text.str();
+  } else if (const char* from_env = std::getenv("SUPPLIERS_TOKEN")) {
+    token = from_env;
+  }
+  return std::string(absl::StripAsciiWhitespace(token));
+}
 
 std::vector<Command> AllCommands() {
   std::vector<Command> commands;
@@ -37,6 +59,15 @@ void PrintHelp(const std::vector<Command>& commands, std::FILE* out) {
                " or $SUPPLIERS_TARGET)\n"
                "  --deadline D        deadline per call, retries included "
                "(default 5s)\n"
+               "  --tls-ca FILE       verify the server with this PEM CA "
+               "(TLS; default plaintext)\n"
+               "  --tls-cert FILE     client certificate for mTLS (with "
+               "--tls-key)\n"
+               "  --tls-key FILE      its private key\n"
+               "  --tls-server-name N the name the server certificate "
+               "carries, if not the target's host\n"
+               "  --token-file FILE   send `authorization: Bearer <token>` "
+               "(or $SUPPLIERS_TOKEN)\n"
                "  --json              one JSON object per line instead of "
                "tables\n\n"
                "commands (RESOURCE VERB: the RPC it calls):\n");
@@ -85,6 +116,16 @@ int Run(const std::vector<std::string>& argv) {
       globals.json = true;
     } else if (name == "--target") {
       globals.target = take_value();
+    } else if (name == "--tls-ca") {
+      globals.tls_ca_file = take_value();
+    } else if (name == "--tls-cert") {
+      globals.tls_cert_file = take_value();
+    } else if (name == "--tls-key") {
+      globals.tls_key_file = take_value();
+    } else if (name == "--tls-server-name") {
+      globals.tls_server_name = take_value();
+    } else if (name == "--token-file") {
+      globals.token_file = take_value();
     } else if (name == "--deadline") {
       const std::string text = take_value();
       if (!absl::ParseDuration(text, &globals.deadline) ||
@@ -104,7 +145,16 @@ int Run(const std::vector<std::string>& argv) {
   ClientOptions options;
   options.target = globals.target;
   options.deadline = globals.deadline;
-  SuppliersClient client(options);
+  options.tls_ca_file = globals.tls_ca_file;
+  options.tls_cert_file = globals.tls_cert_file;
+  options.tls_key_file = globals.tls_key_file;
+  options.tls_server_name = globals.tls_server_name;
+  options.token = ReadToken(globals);
+  absl::StatusOr<std::unique_ptr<SuppliersClient>> connected =
+      SuppliersClient::Create(std::move(options));
+  if (!connected.ok())
+    throw UsageError{std::string(connected.status().message())};
+  SuppliersClient& client = **connected;
   if (rest[0] == "demo") {
     if (rest.size() > 1) throw UsageError{"demo takes no arguments"};
     return RunDemo(client, stdout);

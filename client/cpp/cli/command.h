@@ -25,6 +25,11 @@ struct Globals {
   std::string target = "127.0.0.1:50051";
   absl::Duration deadline = absl::Seconds(5);
   bool json = false;
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_server_name;
+  std::string token_file;
 };
 
 // Returns the exit code (cli.h).

@@ -8,7 +8,9 @@
 
 #include <libpq-fe.h>
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -47,6 +49,16 @@ class PgConnection final : public pqxx::connection_base {
   // the owning thread waits for a result. Best effort.
   void Cancel() const;
 
+  // The session defaults the transaction runner last set on this
+  // connection (default_transaction_read_only, statement_timeout), so that
+  // it sends them only when a call needs other values. Unknown (nullopt, -1)
+  // after connecting and while a change is in flight. Owning thread only.
+  struct SessionDefaults {
+    std::optional<bool> read_only;
+    int64_t statement_timeout_ms = -1;
+  };
+  SessionDefaults& session_defaults() { return session_defaults_; }
+
  private:
   // libpqxx's connection policies are its documented extension point; this
   // one connects asynchronously within the limits and remembers the handle.
@@ -69,6 +81,7 @@ class PgConnection final : public pqxx::connection_base {
   Policy policy_;
   // Made once by the owning thread; PQcancel on it is thread-safe.
   PGcancel* cancel_ = nullptr;
+  SessionDefaults session_defaults_;
 };
 
 // Throws what libpqxx would have thrown for a failed raw libpq `result` on

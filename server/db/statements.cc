@@ -8,10 +8,13 @@
 namespace suppliers::sql {
 
 // ---- the transaction runner ----
-// `true`: local to the transaction, so the timeout ends with it.
-const PreparedStatement kSetStatementTimeout{
-    "set_statement_timeout",
-    "SELECT set_config('statement_timeout', $1, true)"};
+// Session level (`false`), outside any transaction: the values stay for the
+// connection's later calls, which then need no round trip to set them
+// (docs/design.md, "Round trips").
+const PreparedStatement kSetSessionDefaults{
+    "set_session_defaults",
+    "SELECT set_config('default_transaction_read_only', $1, false), "
+    "set_config('statement_timeout', $2, false)"};
 
 // ---- vendors ----
 const PreparedStatement kVendorInsert{
@@ -254,7 +257,7 @@ const PreparedStatement kRequestIdExpire{
 
 const std::vector<PreparedStatement>& AllStatements() {
   static const auto* const kAll = new std::vector<PreparedStatement>{
-      kSetStatementTimeout,
+      kSetSessionDefaults,
       kVendorInsert,
       kVendorInsertMany,
       kVendorGet,

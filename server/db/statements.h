@@ -12,7 +12,7 @@
 namespace suppliers::sql {
 
 // Sets the transaction-local statement_timeout ($1, e.g. "1500ms").
-extern const PreparedStatement kSetStatementTimeout;
+extern const PreparedStatement kSetSessionDefaults;
 
 // Vendors. Rows are (vendor_id, vendor_name, etag) where etag is xmin, which
 // changes with every update of the row.

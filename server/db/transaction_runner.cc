@@ -24,13 +24,37 @@ absl::Status DeadlinePassed() {
                        "DEADLINE_PASSED", {});
 }
 
+// Gives the connection's session the defaults a call needs: read-only or
+// not, and a statement_timeout that ends no earlier than the call's
+// deadline and at most a quarter after it. Sent only when the current
+// values do not fit (one round trip, outside any transaction, so they stay
+// for the next calls): a steady load with one deadline length sends none.
+// The timeout is the backstop; the exact bound is the cancel each call sends
+// to PostgreSQL when its deadline passes.
+void EnsureSessionDefaults(PgConnection& connection, bool read_only,
+                           int64_t remaining_ms) {
+  PgConnection::SessionDefaults& current = connection.session_defaults();
+  const bool timeout_fits =
+      current.statement_timeout_ms >= remaining_ms &&
+      current.statement_timeout_ms <= remaining_ms + remaining_ms / 4;
+  if (current.read_only == read_only && timeout_fits) return;
+  const int64_t timeout_ms = remaining_ms + remaining_ms / 8;
+  current = {};  // unknown until the change is known to have taken
+  pqxx::nontransaction setter(connection);
+  setter.exec_prepared(sql::kSetSessionDefaults.name, read_only ? "on" : "off",
+                       absl::StrCat(timeout_ms, "ms"));
+  setter.commit();
+  current.read_only = read_only;
+  current.statement_timeout_ms = timeout_ms;
+}
+
 }  // namespace
 
-absl::Status TransactionRunner::Run(CallContext& call, Access access,
-                                    Body body) {
+absl::Status TransactionRunner::Run(CallContext& call, Access access, Body body,
+                                    Scope scope) {
   absl::Status status;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
-    status = RunOnce(call, access, body);
+    status = RunOnce(call, access, body, scope);
     if (!IsRetryable(status) || attempt == kMaxAttempts) {
       break;
     }
@@ -46,9 +70,9 @@ absl::Status TransactionRunner::Run(CallContext& call, Access access,
 }
 
 absl::Status TransactionRunner::RunOnce(CallContext& call, Access access,
-                                        Body body) {
+                                        Body body, Scope scope) {
   absl::StatusOr<std::unique_ptr<TransactionSession>> session =
-      Begin(call, access, Isolation::kReadCommitted);
+      Open(call, access, Isolation::kReadCommitted, scope);
   if (!session.ok()) return session.status();
   absl::Status status = (*session)->Run(
       [&](pqxx::transaction_base& txn, PgConnection&) { return body(txn); });
@@ -63,6 +87,11 @@ absl::Status TransactionRunner::RunOnce(CallContext& call, Access access,
 
 absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Begin(
     CallContext& call, Access access, Isolation isolation) {
+  return Open(call, access, isolation, Scope::kTransaction);
+}
+
+absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Open(
+    CallContext& call, Access access, Isolation isolation, Scope scope) {
   if (call.cancelled()) {
     return absl::CancelledError("the call was cancelled by the client");
   }
@@ -73,10 +102,15 @@ absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Begin(
       absl::ToInt64Milliseconds(call.deadline() - absl::Now());
   if (remaining_ms < 1) return DeadlinePassed();
   std::unique_ptr<TransactionSession> session(new TransactionSession(
-      call, *std::move(lease), access == Access::kReadOnly));
+      call, *std::move(lease), access == Access::kReadOnly,
+      scope == Scope::kSingleStatement));
   try {
     PgConnection& connection = session->lease_.connection();
-    if (access == Access::kReadOnly) {
+    EnsureSessionDefaults(connection, access == Access::kReadOnly,
+                          remaining_ms);
+    if (scope == Scope::kSingleStatement) {
+      session->txn_ = std::make_unique<pqxx::nontransaction>(connection);
+    } else if (access == Access::kReadOnly) {
       if (isolation == Isolation::kRepeatableRead) {
         session->txn_ = std::make_unique<
             pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(
@@ -91,8 +125,6 @@ absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Begin(
     } else {
       session->txn_ = std::make_unique<pqxx::work>(connection);
     }
-    session->txn_->exec_prepared(sql::kSetStatementTimeout.name,
-                                 absl::StrCat(remaining_ms, "ms"));
   } catch (const std::exception& e) {
     return session->Fail(e);
   }
@@ -101,8 +133,11 @@ absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Begin(
 
 TransactionSession::TransactionSession(CallContext& call,
                                        ConnectionPool::Lease lease,
-                                       bool read_only)
-    : call_(call), lease_(std::move(lease)), read_only_(read_only) {
+                                       bool read_only, bool autocommit)
+    : call_(call),
+      lease_(std::move(lease)),
+      read_only_(read_only),
+      autocommit_(autocommit) {
   call_.Attach(&lease_.connection());
 }
 
@@ -123,6 +158,13 @@ void TransactionSession::End() {
 }
 
 absl::Status TransactionSession::Fail(const std::exception& error) {
+  if (autocommit_ && !read_only_ && !call_.cancelled() &&
+      dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
+    // The statement was its own COMMIT: it may have happened.
+    lease_.MarkBroken();
+    return Fail(FromDatabaseException(pqxx::in_doubt_error(error.what()), false,
+                                      read_only_));
+  }
   return Fail(FromDatabaseException(error, call_.cancelled(), read_only_));
 }
 

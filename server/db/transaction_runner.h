@@ -27,6 +27,17 @@ class TransactionRunner {
   // Repeatable read gives a multi-step read one snapshot (a download reads
   // every chunk of the same drawing version).
   enum class Isolation { kReadCommitted, kRepeatableRead };
+  // What encloses a call's statements.
+  enum class Scope {
+    // BEGIN ... COMMIT around the body.
+    kTransaction,
+    // The body's first statement runs alone, in autocommit: it is the
+    // call's whole transaction (all or nothing, as any statement), and the
+    // call costs one round trip instead of three. Anything the body runs
+    // after it must only read, to explain a failure (a NOT_FOUND after an
+    // UPDATE that matched no row); each runs as a transaction of its own.
+    kSingleStatement,
+  };
   // Transaction body. Must start from a clean slate on each invocation (it
   // may be run again after a serialization failure) and return OK to commit.
   using Body = absl::FunctionRef<absl::Status(pqxx::transaction_base&)>;
@@ -36,13 +47,16 @@ class TransactionRunner {
   TransactionRunner& operator=(const TransactionRunner&) = delete;
 
   // Runs `body` in one transaction (read-only ones as READ ONLY) on a pooled
-  // connection, with statement_timeout set to the call's remaining time.
+  // connection, its statements bounded by statement_timeout (the call's
+  // remaining time, up to a quarter more: the exact bound is the cancel the
+  // call sends at its deadline; see EnsureSessionDefaults in the .cc).
   // Commits when `body` returns OK, rolls back otherwise. Serialization
   // failures and deadlocks are retried up to 3 attempts in all, with a short
   // jittered backoff, while the deadline allows. Errors: pool errors as is;
   // database errors through FromDatabaseException; CANCELLED when the call
   // was cancelled; DEADLINE_EXCEEDED when no time is left.
-  absl::Status Run(CallContext& call, Access access, Body body);
+  absl::Status Run(CallContext& call, Access access, Body body,
+                   Scope scope = Scope::kTransaction);
 
   // Run() for a body that fills in a result (a call's response): returns the
   // result once committed. Every attempt starts from a default-constructed
@@ -50,12 +64,16 @@ class TransactionRunner {
   template <typename Result>
   absl::StatusOr<Result> RunFor(
       CallContext& call, Access access,
-      absl::FunctionRef<absl::Status(pqxx::transaction_base&, Result&)> body) {
+      absl::FunctionRef<absl::Status(pqxx::transaction_base&, Result&)> body,
+      Scope scope = Scope::kTransaction) {
     Result result;
-    absl::Status status = Run(call, access, [&](pqxx::transaction_base& txn) {
-      result = Result();
-      return body(txn, result);
-    });
+    absl::Status status = Run(
+        call, access,
+        [&](pqxx::transaction_base& txn) {
+          result = Result();
+          return body(txn, result);
+        },
+        scope);
     if (!status.ok()) return status;
     return result;
   }
@@ -68,7 +86,12 @@ class TransactionRunner {
       CallContext& call, Access access, Isolation isolation);
 
  private:
-  absl::Status RunOnce(CallContext& call, Access access, Body body);
+  absl::Status RunOnce(CallContext& call, Access access, Body body,
+                       Scope scope);
+  absl::StatusOr<std::unique_ptr<TransactionSession>> Open(CallContext& call,
+                                                           Access access,
+                                                           Isolation isolation,
+                                                           Scope scope);
 
   ConnectionPool& pool_;
 };
@@ -96,7 +119,7 @@ class TransactionSession {
  private:
   friend class TransactionRunner;
   TransactionSession(CallContext& call, ConnectionPool::Lease lease,
-                     bool read_only);
+                     bool read_only, bool autocommit);
   // Records the failure, rolls back and detaches; returns the failure.
   absl::Status Fail(const std::exception& error);
   absl::Status Fail(absl::Status status);
@@ -106,6 +129,9 @@ class TransactionSession {
   CallContext& call_;
   ConnectionPool::Lease lease_;
   const bool read_only_;
+  // Statements commit as they run (Scope::kSingleStatement): a write whose
+  // connection broke may have committed.
+  const bool autocommit_;
   std::unique_ptr<pqxx::transaction_base> txn_;
   absl::Status failed_;
   bool finished_ = false;

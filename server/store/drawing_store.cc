@@ -21,6 +21,7 @@ namespace suppliers {
 namespace {
 
 using Access = TransactionRunner::Access;
+using Scope = TransactionRunner::Scope;
 using Isolation = TransactionRunner::Isolation;
 
 // NOT_FOUND naming what is missing: the part, or only its drawing.
@@ -262,7 +263,8 @@ absl::StatusOr<v1::GetDrawingMetadataResponse> DrawingStore::GetMetadata(
         MetadataFromRow(request.part_id(), rows[0],
                         response.mutable_metadata());
         return absl::OkStatus();
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 absl::StatusOr<v1::DeleteDrawingResponse> DrawingStore::Delete(
@@ -282,7 +284,8 @@ absl::StatusOr<v1::DeleteDrawingResponse> DrawingStore::Delete(
         response.set_deleted_rows(
             static_cast<int32_t>(deleted.affected_rows()));
         return absl::OkStatus();
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 }  // namespace suppliers

@@ -22,6 +22,7 @@ namespace suppliers {
 namespace {
 
 using Access = TransactionRunner::Access;
+using Scope = TransactionRunner::Scope;
 
 // Columns (part_id, part_name, etag, vendor_ids) of the part statements.
 v1::Part PartFromRow(const pqxx::row& row) {
@@ -135,7 +136,8 @@ absl::StatusOr<v1::GetPartResponse> PartStore::Get(
         if (!part.ok()) return part.status();
         *response.mutable_part() = *std::move(part);
         return absl::OkStatus();
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 absl::StatusOr<v1::ListPartsResponse> PartStore::List(
@@ -155,7 +157,8 @@ absl::StatusOr<v1::ListPartsResponse> PartStore::List(
           return PageCursor{added->part_id(), added->part_name(), 0, ""};
         }));
         return absl::OkStatus();
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 absl::StatusOr<v1::BatchGetPartsResponse> PartStore::BatchGet(
@@ -174,7 +177,8 @@ absl::StatusOr<v1::BatchGetPartsResponse> PartStore::BatchGet(
             ids, "part", [&](const pqxx::row& row) {
               *response.add_parts() = PartFromRow(row);
             });
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 absl::StatusOr<v1::UpdatePartResponse> PartStore::Update(
@@ -354,7 +358,8 @@ absl::StatusOr<v1::ListPartVendorPairsResponse> PartStore::ListPairs(
                                 pair->vendor_id(), pair->vendor_name()};
             }));
         return absl::OkStatus();
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 }  // namespace suppliers

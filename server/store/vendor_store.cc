@@ -19,6 +19,7 @@ namespace suppliers {
 namespace {
 
 using Access = TransactionRunner::Access;
+using Scope = TransactionRunner::Scope;
 
 // Columns (vendor_id, vendor_name, etag) of the vendor statements.
 v1::Vendor VendorFromRow(const pqxx::row& row) {
@@ -50,7 +51,10 @@ absl::StatusOr<v1::CreateVendorResponse> VendorStore::Create(
                                        sql::kVendorInsert.name, *name));
                                return absl::OkStatus();
                              });
-      });
+      },
+      // With a request id the insert is one of three statements.
+      request.request_id().empty() ? Scope::kSingleStatement
+                                   : Scope::kTransaction);
 }
 
 absl::StatusOr<v1::BatchCreateVendorsResponse> VendorStore::BatchCreate(
@@ -83,7 +87,8 @@ absl::StatusOr<v1::BatchCreateVendorsResponse> VendorStore::BatchCreate(
                     return a.vendor_id() < b.vendor_id();
                   });
         return absl::OkStatus();
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 absl::StatusOr<v1::GetVendorResponse> VendorStore::Get(
@@ -99,7 +104,8 @@ absl::StatusOr<v1::GetVendorResponse> VendorStore::Get(
         if (rows.empty()) return NotFound("vendor", request.vendor_id());
         *response.mutable_vendor() = VendorFromRow(rows[0]);
         return absl::OkStatus();
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 absl::StatusOr<v1::ListVendorsResponse> VendorStore::List(
@@ -120,7 +126,8 @@ absl::StatusOr<v1::ListVendorsResponse> VendorStore::List(
           return PageCursor{added->vendor_id(), added->vendor_name(), 0, ""};
         }));
         return absl::OkStatus();
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 absl::StatusOr<v1::BatchGetVendorsResponse> VendorStore::BatchGet(
@@ -139,7 +146,8 @@ absl::StatusOr<v1::BatchGetVendorsResponse> VendorStore::BatchGet(
             ids, "vendor", [&](const pqxx::row& row) {
               *response.add_vendors() = VendorFromRow(row);
             });
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 absl::StatusOr<v1::UpdateVendorResponse> VendorStore::Update(
@@ -174,7 +182,8 @@ absl::StatusOr<v1::UpdateVendorResponse> VendorStore::Update(
         *response.mutable_vendor() = VendorFromRow(rows[0]);
         response.set_updated_rows(static_cast<int32_t>(rows.affected_rows()));
         return absl::OkStatus();
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 absl::StatusOr<v1::DeleteVendorResponse> VendorStore::Delete(
@@ -197,7 +206,8 @@ absl::StatusOr<v1::DeleteVendorResponse> VendorStore::Delete(
         response.set_deleted_rows(static_cast<int32_t>(rows.affected_rows()));
         response.set_deleted_links(rows[0][0].as<int32_t>());
         return absl::OkStatus();
-      });
+      },
+      Scope::kSingleStatement);
 }
 
 }  // namespace suppliers

@@ -1,0 +1,367 @@
+// A load generator for any unary method of the API, in the spirit of ghz:
+// N calls in flight over M channels, a warm-up, a fixed duration or count;
+// prints calls/s, p50/p90/p99/max latency, counts per status code and its
+// own CPU use, as one JSON object (--json) or a line of text.
+//
+// Requests are protobuf text format of the method's request type, either
+// one fixed request (--request) or one per line of a file (--request_file),
+// used round robin. `{n}` in a request is replaced by a counter (from 1,
+// wrapping at --counter_max), `{uuid}` by a fresh UUID, so that reads spread
+// over rows and creates are distinct.
+//
+//   build/bench/load_gen --target 127.0.0.1:50051
+//     --method suppliers.v1.VendorService/GetVendor
+//     --request 'vendor_id: {n}' --counter_max 10000
+//     --in_flight 32 --connections 4 --warmup 2s --duration 10s --json
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/text_format.h"
+#include "suppliers/v1/drawing.grpc.pb.h"
+#include "suppliers/v1/part.grpc.pb.h"
+#include "suppliers/v1/vendor.grpc.pb.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:50051", "server address");
+ABSL_FLAG(std::string, method, "suppliers.v1.VendorService/GetVendor",
+          "unary method, Service/Method");
+ABSL_FLAG(std::string, request, "", "request in protobuf text format");
+ABSL_FLAG(std::string, request_file, "",
+          "file of requests, one text-format request per line");
+ABSL_FLAG(int64_t, counter_max, 1000000, "{n} runs 1..counter_max");
+ABSL_FLAG(int, in_flight, 32, "calls outstanding at once");
+ABSL_FLAG(int, connections, 4, "channels (HTTP/2 connections)");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2),
+          "calls in this first window are not counted");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
+          "measured window (ignored with --count)");
+ABSL_FLAG(int64_t, count, 0, "stop after this many measured calls");
+ABSL_FLAG(absl::Duration, deadline, absl::Seconds(5), "deadline per call");
+ABSL_FLAG(std::string, token, "", "bearer token to send");
+ABSL_FLAG(bool, json, false, "print one JSON object");
+ABSL_FLAG(std::string, label, "", "copied into the output");
+
+namespace suppliers::bench {
+namespace {
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "load_gen: %s\n", message.c_str());
+  std::exit(2);
+}
+
+// The request templates, serialized once per use with {n}/{uuid} filled.
+class Requests {
+ public:
+  Requests(const google::protobuf::Descriptor* type,
+           std::vector<std::string> templates)
+      : type_(type), templates_(std::move(templates)) {
+    for (const std::string& text : templates_) {
+      // Parse once with placeholders filled, to fail early on a typo.
+      Serialize(text, 1);
+    }
+    has_placeholders_ = std::any_of(
+        templates_.begin(), templates_.end(), [](const std::string& text) {
+          return text.find('{') != std::string::npos;
+        });
+    if (!has_placeholders_) {
+      for (const std::string& text : templates_) {
+        fixed_.push_back(Serialize(text, 1));
+      }
+    }
+  }
+
+  grpc::ByteBuffer Next() {
+    const int64_t n = counter_.fetch_add(1);
+    const size_t index = static_cast<size_t>(n) % templates_.size();
+    std::string bytes =
+        has_placeholders_ ? Serialize(templates_[index], n) : fixed_[index];
+    grpc::Slice slice(bytes);
+    return grpc::ByteBuffer(&slice, 1);
+  }
+
+ private:
+  std::string Serialize(const std::string& text, int64_t n) const {
+    const int64_t max = absl::GetFlag(FLAGS_counter_max);
+    std::string filled = text;
+    if (filled.find("{n}") != std::string::npos) {
+      filled =
+          absl::StrReplaceAll(filled, {{"{n}", absl::StrCat(n % max + 1)}});
+    }
+    if (filled.find("{uuid}") != std::string::npos) {
+      thread_local std::mt19937_64 random(std::random_device{}());
+      const uint64_t a = random();
+      const uint64_t b = random();
+      filled = absl::StrReplaceAll(
+          filled,
+          {{"{uuid}", absl::StrFormat("%08x-%04x-4%03x-8%03x-%012x", a >> 32,
+                                      (a >> 16) & 0xffff, a & 0xfff, b >> 52,
+                                      b & 0xffffffffffffULL)}});
+    }
+    std::unique_ptr<google::protobuf::Message> message(
+        factory_.GetPrototype(type_)->New());
+    if (!google::protobuf::TextFormat::ParseFromString(filled, message.get())) {
+      Die(absl::StrCat("not a text-format ", type_->full_name(), ": ", filled));
+    }
+    return message->SerializeAsString();
+  }
+
+  const google::protobuf::Descriptor* const type_;
+  const std::vector<std::string> templates_;
+  mutable google::protobuf::DynamicMessageFactory factory_;
+  bool has_placeholders_ = false;
+  std::vector<std::string> fixed_;
+  std::atomic<int64_t> counter_{0};
+};
+
+struct Results {
+  absl::Mutex mu;
+  std::vector<double> latencies_ms ABSL_GUARDED_BY(mu);
+  std::map<std::string, int64_t> codes ABSL_GUARDED_BY(mu);
+};
+
+const char* CodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  const int index = static_cast<int>(code);
+  return index >= 0 && index <= 16 ? kNames[index] : "?";
+}
+
+// One in-flight slot: issues a call, and the next when it completes, until
+// the run stops. Completions arrive on gRPC's callback threads.
+class Slot {
+ public:
+  Slot(grpc::GenericStub* stub, std::string method, Requests* requests,
+       Results* results, const absl::Time* measure_from,
+       std::atomic<bool>* stop, std::atomic<int64_t>* measured,
+       absl::Notification* all_done, std::atomic<int>* live)
+      : stub_(stub),
+        method_(std::move(method)),
+        requests_(requests),
+        results_(results),
+        measure_from_(measure_from),
+        stop_(stop),
+        measured_(measured),
+        all_done_(all_done),
+        live_(live) {}
+
+  void Start() {
+    if (stop_->load()) {
+      if (live_->fetch_sub(1) == 1) all_done_->Notify();
+      return;
+    }
+    context_ = std::make_unique<grpc::ClientContext>();
+    context_->set_deadline(
+        absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_deadline)));
+    const std::string& token = absl::GetFlag(FLAGS_token);
+    if (!token.empty())
+      context_->AddMetadata("authorization", "Bearer " + token);
+    request_ = requests_->Next();
+    started_ = absl::Now();
+    stub_->UnaryCall(context_.get(), method_, grpc::StubOptions(), &request_,
+                     &response_,
+                     [this](const grpc::Status& status) { Completed(status); });
+  }
+
+ private:
+  void Completed(const grpc::Status& status) {
+    const absl::Time now = absl::Now();
+    if (started_ >= *measure_from_ && !stop_->load()) {
+      const int64_t count = absl::GetFlag(FLAGS_count);
+      const int64_t n = measured_->fetch_add(1) + 1;
+      {
+        absl::MutexLock lock(&results_->mu);
+        results_->latencies_ms.push_back(
+            absl::ToDoubleMilliseconds(now - started_));
+        ++results_->codes[CodeName(status.error_code())];
+      }
+      if (count > 0 && n >= count) {
+        stop_->store(true);
+      }
+    }
+    Start();
+  }
+
+  grpc::GenericStub* const stub_;
+  const std::string method_;
+  Requests* const requests_;
+  Results* const results_;
+  const absl::Time* const measure_from_;
+  std::atomic<bool>* const stop_;
+  std::atomic<int64_t>* const measured_;
+  absl::Notification* const all_done_;
+  std::atomic<int>* const live_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  absl::Time started_;
+};
+
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) /
+             1e6;
+}
+
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const size_t index =
+      std::min(sorted.size() - 1,
+               static_cast<size_t>(p * static_cast<double>(sorted.size())));
+  return sorted[index];
+}
+
+int Main() {
+  const std::string method = absl::GetFlag(FLAGS_method);
+  const std::vector<std::string> parts = absl::StrSplit(method, '/');
+  if (parts.size() != 2) Die("--method must be Service/Method");
+  // Loads the three services' files into the generated pool.
+  v1::GetVendorRequest::descriptor();
+  v1::GetPartRequest::descriptor();
+  v1::GetDrawingMetadataRequest::descriptor();
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          parts[0]);
+  if (service == nullptr) Die(absl::StrCat("unknown service ", parts[0]));
+  const google::protobuf::MethodDescriptor* rpc =
+      service->FindMethodByName(parts[1]);
+  if (rpc == nullptr || rpc->client_streaming() || rpc->server_streaming()) {
+    Die(absl::StrCat(method, " is not a unary method of ", parts[0]));
+  }
+  std::vector<std::string> templates;
+  if (!absl::GetFlag(FLAGS_request_file).empty()) {
+    std::ifstream in(absl::GetFlag(FLAGS_request_file));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) templates.push_back(line);
+    }
+    if (templates.empty()) Die("--request_file holds no request");
+  } else {
+    templates.push_back(absl::GetFlag(FLAGS_request));
+  }
+  Requests requests(rpc->input_type(), std::move(templates));
+
+  const int connections = std::max(1, absl::GetFlag(FLAGS_connections));
+  const int in_flight = std::max(1, absl::GetFlag(FLAGS_in_flight));
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  for (int i = 0; i < connections; ++i) {
+    grpc::ChannelArguments args;
+    // Distinct channels get distinct connections.
+    args.SetInt("load_gen.channel", i);
+    auto channel = grpc::CreateCustomChannel(
+        absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), args);
+    if (!channel->WaitForConnected(
+            absl::ToChronoTime(absl::Now() + absl::Seconds(5)))) {
+      Die(absl::StrCat("cannot connect to ", absl::GetFlag(FLAGS_target)));
+    }
+    stubs.push_back(std::make_unique<grpc::GenericStub>(channel));
+  }
+
+  Results results;
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> measured{0};
+  absl::Notification all_done;
+  std::atomic<int> live{in_flight};
+  const absl::Time start = absl::Now();
+  const absl::Time measure_from = start + absl::GetFlag(FLAGS_warmup);
+  const std::string path = absl::StrCat("/", method);
+  std::vector<std::unique_ptr<Slot>> slots;
+  slots.reserve(static_cast<size_t>(in_flight));
+  for (int i = 0; i < in_flight; ++i) {
+    slots.push_back(std::make_unique<Slot>(stubs[i % connections].get(), path,
+                                           &requests, &results, &measure_from,
+                                           &stop, &measured, &all_done, &live));
+  }
+  for (auto& slot : slots) slot->Start();
+  absl::SleepFor(measure_from - absl::Now());
+  const double cpu_before = CpuSeconds();
+  const absl::Time window_start = absl::Now();
+  if (absl::GetFlag(FLAGS_count) > 0) {
+    while (!stop.load()) absl::SleepFor(absl::Milliseconds(5));
+  } else {
+    absl::SleepFor(absl::GetFlag(FLAGS_duration));
+    stop = true;
+  }
+  const absl::Time window_end = absl::Now();
+  const double cpu = CpuSeconds() - cpu_before;
+  all_done.WaitForNotification();
+
+  absl::MutexLock lock(&results.mu);
+  std::vector<double>& latencies = results.latencies_ms;
+  std::sort(latencies.begin(), latencies.end());
+  const double seconds = absl::ToDoubleSeconds(window_end - window_start);
+  const double rate = static_cast<double>(latencies.size()) / seconds;
+  std::string codes;
+  for (const auto& [code, count] : results.codes) {
+    absl::StrAppend(&codes, codes.empty() ? "" : ", ", "\"", code,
+                    "\": ", count);
+  }
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf(
+        "{\"label\": \"%s\", \"method\": \"%s\", \"in_flight\": %d, "
+        "\"connections\": %d, \"seconds\": %.2f, \"calls\": %zu, "
+        "\"calls_per_s\": %.1f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, "
+        "\"p99_ms\": %.3f, \"max_ms\": %.3f, \"codes\": {%s}, "
+        "\"client_cpu_s\": %.2f, \"client_cpu_per_call_us\": %.1f}\n",
+        absl::GetFlag(FLAGS_label).c_str(), method.c_str(), in_flight,
+        connections, seconds, latencies.size(), rate,
+        Percentile(latencies, 0.50), Percentile(latencies, 0.90),
+        Percentile(latencies, 0.99), latencies.empty() ? 0 : latencies.back(),
+        codes.c_str(), cpu,
+        latencies.empty() ? 0
+                          : cpu * 1e6 / static_cast<double>(latencies.size()));
+  } else {
+    std::printf(
+        "%s %s in_flight=%d: %.0f calls/s  p50 %.2f ms  p90 %.2f ms  p99 %.2f "
+        "ms  max %.2f ms  codes {%s}  client cpu %.2f s\n",
+        absl::GetFlag(FLAGS_label).c_str(), method.c_str(), in_flight, rate,
+        Percentile(latencies, 0.50), Percentile(latencies, 0.90),
+        Percentile(latencies, 0.99), latencies.empty() ? 0 : latencies.back(),
+        codes.c_str(), cpu);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace suppliers::bench
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return suppliers::bench::Main();
+}

@@ -57,11 +57,11 @@ request_of() {
     UpdateVendor) echo 'vendor { vendor_id: {n} vendor_name: "renamed {uuid}" } update_mask { paths: "vendor_name" }' ;;
   esac
 }
-load() {  # load LABEL TARGET METHOD IN_FLIGHT
+load() {  # load LABEL TARGET METHOD IN_FLIGHT [DEADLINE]
   "$BUILD/bench/load_gen" --target "$2" --method "suppliers.v1.VendorService/$3" \
     --request "$(request_of "$3")" --counter_max 10000 --in_flight "$4" \
     --connections "$CONNECTIONS" --warmup "$WARMUP" --duration "$DURATION" \
-    --deadline 5s --json --label "$1"
+    --deadline "${5:-5s}" --json --label "$1"
 }
 
 # --- What the service sends per call, from log_statement=all ----------------
@@ -141,6 +141,10 @@ for level in $LEVELS; do
   done
 done
 
+# A true overload: 512 in flight with 60 ms deadlines, shorter than the
+# queue they make. Refusals must come at once, not at the deadline.
+load overload "127.0.0.1:$port" GetVendor 512 "${OVERLOAD_DEADLINE:-60ms}" | tee "$work/overload.json"
+
 python3 - "$results" "$pool_size" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -172,4 +176,10 @@ for m in methods:
         else:
             cells.append("")
         print("| " + " | ".join(cells) + " |")
+PY
+python3 - "$work/overload.json" "${OVERLOAD_DEADLINE:-60ms}" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"\noverload, GetVendor at 512 in flight with {sys.argv[2]} deadlines: {r['calls_per_s']:.0f} calls/s answered "
+      f"(p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms), codes {r['codes']}")
 PY

@@ -158,6 +158,20 @@ void TransactionSession::End() {
 }
 
 absl::Status TransactionSession::Fail(const std::exception& error) {
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error);
+      sql != nullptr && sql->sqlstate() == "57014" && !call_.cancelled() &&
+      absl::Now() < call_.deadline()) {
+    // Cancelled, but neither by our client nor by our statement_timeout
+    // (which ends no earlier than the deadline): a cancel meant for the
+    // connection's previous call, which PostgreSQL acted on late, at its
+    // first interrupt check in this call's statement. That statement was
+    // rolled back; running the call again is safe. (ABORTED, not
+    // UNAVAILABLE: the connection itself is fine and stays in the pool.)
+    return Fail(MarkRetryable(
+        ErrorWithInfo(absl::StatusCode::kAborted,
+                      "the database statement was interrupted; retry the call",
+                      "STATEMENT_INTERRUPTED", {})));
+  }
   if (autocommit_ && !read_only_ && !call_.cancelled() &&
       dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
     // The statement was its own COMMIT: it may have happened.

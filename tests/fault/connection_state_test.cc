@@ -36,6 +36,16 @@ class CodeCounts {
     for (const auto& [code, n] : counts_) total += n;
     return total;
   }
+  // "code=count ..." for a failure message.
+  std::string ToString() const {
+    absl::MutexLock lock(&mu_);
+    std::string text;
+    for (const auto& [code, n] : counts_) {
+      absl::StrAppend(&text, text.empty() ? "" : " ", static_cast<int>(code),
+                      "=", n);
+    }
+    return text;
+  }
 
  private:
   mutable absl::Mutex mu_;
@@ -106,6 +116,11 @@ TEST_F(ConnectionStateTest, TinyDeadlinesAndCancelsNeverPoisonTheNextCall) {
                                           request, &response);
         }
         normal.Add(status.error_code());
+        if (!status.ok()) {
+          std::fprintf(stderr, "normal call failed: %d %s\n",
+                       static_cast<int>(status.error_code()),
+                       status.error_message().c_str());
+        }
         if (status.error_code() == grpc::StatusCode::INTERNAL) {
           ADD_FAILURE() << "normal call INTERNAL: " << status.error_message();
           stop = true;
@@ -125,7 +140,8 @@ TEST_F(ConnectionStateTest, TinyDeadlinesAndCancelsNeverPoisonTheNextCall) {
   EXPECT_EQ(normal.Get(grpc::StatusCode::INTERNAL), 0);
   EXPECT_EQ(normal.Get(grpc::StatusCode::OK), normal.Total())
       << "normal calls that did not succeed: "
-      << normal.Total() - normal.Get(grpc::StatusCode::OK);
+      << normal.Total() - normal.Get(grpc::StatusCode::OK)
+      << "; codes: " << normal.ToString();
   // Nothing the server holds is left in a transaction.
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ(QueryInt("SELECT count(*) FROM pg_stat_activity WHERE "

@@ -157,5 +157,34 @@ TEST_F(TransactionRunnerTest, LostConnectionIsUnavailableAndNotReused) {
                   .ok());
 }
 
+// A cancel the call did not ask for (one meant for the connection's
+// previous call, acted on late) interrupts a statement well before the
+// deadline: the statement was rolled back, so the call runs again.
+TEST_F(TransactionRunnerTest, AStrayCancelIsRetriedNotReportedAsATimeout) {
+  CallContext call(absl::Now() + absl::Seconds(10));
+  int attempts = 0;
+  const absl::Status status = transactions_->Run(
+      call, TransactionRunner::Access::kReadOnly,
+      [&](pqxx::transaction_base& txn) {
+        if (++attempts == 1) {
+          txn.exec("SELECT pg_cancel_backend(pg_backend_pid()), pg_sleep(2)");
+        }
+        return absl::OkStatus();
+      },
+      TransactionRunner::Scope::kSingleStatement);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(attempts, 2);
+  // Every time: ABORTED, retryable by the client too, never a timeout.
+  const absl::Status always = transactions_->Run(
+      call, TransactionRunner::Access::kReadOnly,
+      [&](pqxx::transaction_base& txn) {
+        txn.exec("SELECT pg_cancel_backend(pg_backend_pid()), pg_sleep(2)");
+        return absl::OkStatus();
+      });
+  EXPECT_EQ(always.code(), absl::StatusCode::kAborted) << always;
+  EXPECT_LT(absl::Now() - (call.deadline() - absl::Seconds(10)),
+            absl::Seconds(5));
+}
+
 }  // namespace
 }  // namespace suppliers

@@ -4,12 +4,14 @@
 // A single-statement call must cost one; the per-call guarantees (read-only
 // reads, the deadline as statement timeout) must still hold.
 #include <libpq-fe.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "server/db/statements.h"
@@ -39,10 +41,15 @@ class RoundTripTest : public ::testing::Test {
     transactions_ = std::make_unique<TransactionRunner>(*pool_);
     vendors_ = std::make_unique<VendorStore>(*transactions_);
     parts_ = std::make_unique<PartStore>(*transactions_);
-    trace_path_ = ::testing::TempDir() + "/round_trips.trace";
+    // One file per test process: ctest runs the tests of this file at once.
+    trace_path_ =
+        absl::StrCat(::testing::TempDir(), "/round_trips.", getpid(), ".trace");
   }
 
-  void TearDown() override { StopTracing(); }
+  void TearDown() override {
+    StopTracing();
+    std::remove(trace_path_.c_str());
+  }
 
   // From now on, the pool's connection logs what it sends.
   void StartTracing() {

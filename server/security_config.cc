@@ -2,32 +2,15 @@
 // the certificate-to-scopes file, with errors that name the flag.
 #include "server/security_config.h"
 
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/file_contents.h"
 
 namespace suppliers {
-namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path,
-                                     absl::string_view flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": cannot read ", path));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
-
 absl::StatusOr<std::map<std::string, std::set<std::string>>>
 ParseCertificateScopes(absl::string_view contents,
                        absl::string_view file_name) {
@@ -75,8 +58,8 @@ absl::StatusOr<std::optional<AuthOptions>> LoadAuthOptions(
   options.audience = flags.audience;
   options.leeway = flags.clock_skew;
   if (!flags.hs256_secret_file.empty()) {
-    absl::StatusOr<std::string> secret =
-        ReadFile(flags.hs256_secret_file, "--auth_jwt_hs256_secret_file");
+    absl::StatusOr<std::string> secret = ReadFileContents(
+        flags.hs256_secret_file, "--auth_jwt_hs256_secret_file");
     if (!secret.ok()) return secret.status();
     options.hs256_secret = std::string(absl::StripAsciiWhitespace(*secret));
     if (options.hs256_secret.empty()) {
@@ -86,13 +69,13 @@ absl::StatusOr<std::optional<AuthOptions>> LoadAuthOptions(
   }
   if (!flags.public_key_file.empty()) {
     absl::StatusOr<std::string> key =
-        ReadFile(flags.public_key_file, "--auth_jwt_public_key_file");
+        ReadFileContents(flags.public_key_file, "--auth_jwt_public_key_file");
     if (!key.ok()) return key.status();
     options.public_key_pem = *std::move(key);
   }
   if (!flags.mtls_scopes_file.empty()) {
     absl::StatusOr<std::string> contents =
-        ReadFile(flags.mtls_scopes_file, "--auth_mtls_scopes_file");
+        ReadFileContents(flags.mtls_scopes_file, "--auth_mtls_scopes_file");
     if (!contents.ok()) return contents.status();
     absl::StatusOr<std::map<std::string, std::set<std::string>>> scopes =
         ParseCertificateScopes(*contents, flags.mtls_scopes_file);

@@ -6,11 +6,11 @@
 
 #include <fstream>
 #include <random>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/file_contents.h"
 #include "common/sha256.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -24,22 +24,6 @@ constexpr size_t kUploadChunkBytes = 1 << 20;
 
 std::string CodeName(absl::StatusCode code) {
   return absl::StatusCodeToString(code);
-}
-
-}  // namespace
-
-namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path,
-                                     absl::string_view option) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(option, ": cannot read ", path));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -60,15 +44,16 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
         "mTLS needs both the client certificate and its key");
   }
   grpc::SslCredentialsOptions ssl;
-  absl::StatusOr<std::string> ca = ReadFile(options.tls_ca_file, "TLS CA");
+  absl::StatusOr<std::string> ca =
+      ReadFileContents(options.tls_ca_file, "TLS CA");
   if (!ca.ok()) return ca.status();
   ssl.pem_root_certs = *std::move(ca);
   if (!options.tls_cert_file.empty()) {
     absl::StatusOr<std::string> cert =
-        ReadFile(options.tls_cert_file, "TLS client certificate");
+        ReadFileContents(options.tls_cert_file, "TLS client certificate");
     if (!cert.ok()) return cert.status();
     absl::StatusOr<std::string> key =
-        ReadFile(options.tls_key_file, "TLS client key");
+        ReadFileContents(options.tls_key_file, "TLS client key");
     if (!key.ok()) return key.status();
     ssl.pem_cert_chain = *std::move(cert);
     ssl.pem_private_key = *std::move(key);

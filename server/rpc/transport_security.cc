@@ -10,27 +10,13 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/file_contents.h"
 
 namespace suppliers {
 namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path,
-                                     absl::string_view flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": cannot read ", path));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
 Bio Memory(const std::string& pem) {
@@ -41,9 +27,11 @@ Bio Memory(const std::string& pem) {
 // Reads and checks the PEM files now, so a typo fails the start with a
 // message instead of every handshake later.
 absl::Status CheckFiles(const TlsOptions& tls) {
-  absl::StatusOr<std::string> cert = ReadFile(tls.cert_file, "--tls_cert_file");
+  absl::StatusOr<std::string> cert =
+      ReadFileContents(tls.cert_file, "--tls_cert_file");
   if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadFile(tls.key_file, "--tls_key_file");
+  absl::StatusOr<std::string> key =
+      ReadFileContents(tls.key_file, "--tls_key_file");
   if (!key.ok()) return key.status();
   Bio cert_bio = Memory(*cert);
   std::unique_ptr<X509, decltype(&X509_free)> x509(
@@ -67,7 +55,7 @@ absl::Status CheckFiles(const TlsOptions& tls) {
   }
   if (!tls.client_ca_file.empty()) {
     absl::StatusOr<std::string> ca =
-        ReadFile(tls.client_ca_file, "--tls_client_ca_file");
+        ReadFileContents(tls.client_ca_file, "--tls_client_ca_file");
     if (!ca.ok()) return ca.status();
     Bio ca_bio = Memory(*ca);
     std::unique_ptr<X509, decltype(&X509_free)> ca_cert(

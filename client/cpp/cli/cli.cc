@@ -5,8 +5,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,6 +14,7 @@
 #include "client/cpp/cli/command.h"
 #include "client/cpp/cli/demo.h"
 #include "client/cpp/suppliers_client.h"
+#include "common/file_contents.h"
 
 namespace suppliers::client {
 namespace {
@@ -25,14 +24,11 @@ namespace {
 std::string ReadToken(const Globals& globals) {
   std::string token;
   if (!globals.token_file.empty()) {
-    std::ifstream in(globals.token_file, std::ios::binary);
-    if (!in) {
-      throw UsageError{
-          absl::StrCat("--token-file: cannot read ", globals.token_file)};
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    token = text.str();
+    absl::StatusOr<std::string> contents =
+        ReadFileContents(globals.token_file, "--token-file");
+    if (!contents.ok())
+      throw UsageError{std::string(contents.status().message())};
+    token = *std::move(contents);
   } else if (const char* from_env = std::getenv("SUPPLIERS_TOKEN")) {
     token = from_env;
   }

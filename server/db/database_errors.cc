@@ -104,6 +104,13 @@ std::string SqlStateOf(const pqxx::sql_error& error) {
 
 }  // namespace
 
+absl::Status CommitOutcomeUnknown() {
+  return ErrorWithInfo(
+      absl::StatusCode::kUnavailable,
+      "the connection broke while committing; the outcome is unknown",
+      "COMMIT_OUTCOME_UNKNOWN", {});
+}
+
 absl::Status SchemaNotMigrated() {
   return ErrorWithInfo(absl::StatusCode::kFailedPrecondition,
                        "the service's database schema is not migrated to the "
@@ -122,10 +129,7 @@ absl::Status FromDatabaseException(const std::exception& error,
   if (outcome_unknown) {
     // A read-only transaction wrote nothing: retrying it is always safe.
     if (read_only) return ConnectionLost("");
-    return ErrorWithInfo(
-        absl::StatusCode::kUnavailable,
-        "the connection broke while committing; the outcome is unknown",
-        "COMMIT_OUTCOME_UNKNOWN", {});
+    return CommitOutcomeUnknown();
   }
   if (dynamic_cast<const pqxx::serialization_failure*>(&error) != nullptr ||
       dynamic_cast<const pqxx::deadlock_detected*>(&error) != nullptr) {

@@ -26,6 +26,10 @@ namespace suppliers {
 absl::Status FromDatabaseException(const std::exception& error,
                                    bool client_cancelled, bool read_only);
 
+// UNAVAILABLE with ErrorInfo reason COMMIT_OUTCOME_UNKNOWN: a write's
+// connection broke while it committed; it may or may not have happened.
+absl::Status CommitOutcomeUnknown();
+
 // FAILED_PRECONDITION with ErrorInfo reason SCHEMA_NOT_MIGRATED: the
 // database lacks what this binary's statements need. Names nothing.
 absl::Status SchemaNotMigrated();

@@ -176,8 +176,7 @@ absl::Status TransactionSession::Fail(const std::exception& error) {
       dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
     // The statement was its own COMMIT: it may have happened.
     lease_.MarkBroken();
-    return Fail(FromDatabaseException(pqxx::in_doubt_error(error.what()), false,
-                                      read_only_));
+    return Fail(CommitOutcomeUnknown());
   }
   return Fail(FromDatabaseException(error, call_.cancelled(), read_only_));
 }

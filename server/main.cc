@@ -49,8 +49,10 @@ ABSL_FLAG(absl::Duration, pool_max_lifetime, absl::Minutes(30),
           "connections older than this are replaced");
 ABSL_FLAG(int, workers, 0,
           "threads running database work (0: the pool max size)");
-ABSL_FLAG(int, queue_capacity, 256,
-          "calls queued for a worker before RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, queue_capacity, 4096,
+          "most calls queued for a worker (a memory bound: calls are "
+          "admitted while their expected wait fits their deadline and "
+          "--pool_acquire_timeout)");
 ABSL_FLAG(int, max_concurrent_streams, 0,
           "streaming calls (drawing uploads and downloads) open at once; one "
           "more is RESOURCE_EXHAUSTED (0: half the pool max size)");

@@ -44,8 +44,10 @@ struct ServerOptions {
   std::string database_description;
   // Threads running database work; 0 means pool.max_size.
   int worker_threads = 0;
-  // Calls that may wait for a worker before RESOURCE_EXHAUSTED.
-  int work_queue_capacity = 256;
+  // Most calls waiting for a worker: a memory bound. Admission is by
+  // expected wait (work_queue.h): a call is queued while the wait fits its
+  // deadline and the acquire timeout.
+  int work_queue_capacity = 4096;
   // Bound on a call whose client set no deadline.
   absl::Duration default_call_deadline = absl::Seconds(30);
   // The same for streaming calls (drawing upload and download).

@@ -2,6 +2,7 @@
 // callback threads, and sheds work that waited in it past its bound.
 #include "server/base/work_queue.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -11,7 +12,7 @@
 namespace suppliers {
 
 WorkQueue::WorkQueue(int threads, int capacity)
-    : capacity_(static_cast<size_t>(capacity)) {
+    : capacity_(static_cast<size_t>(capacity)), thread_count_(threads) {
   threads_.reserve(threads + 1);
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this] { Work(); });
@@ -31,7 +32,27 @@ absl::Status WorkQueue::Submit(Task&& task, Shed&& shed, absl::Time expire_at) {
                      " calls queued for the database); retry with backoff"),
         "SERVER_SATURATED", {});
   }
-  if (shed == nullptr) expire_at = absl::InfiniteFuture();
+  if (shed == nullptr) {
+    expire_at = absl::InfiniteFuture();
+  } else if (expire_at != absl::InfiniteFuture()) {
+    const absl::Duration expected = ExpectedWaitLocked();
+    const absl::Time now = absl::Now();
+    if (now + expected > expire_at) {
+      return ErrorWithInfo(
+          absl::StatusCode::kResourceExhausted,
+          absl::StrCat("the server is saturated: ", entries_.size(),
+                       " calls are queued for the database, an expected "
+                       "wait of ",
+                       absl::FormatDuration(
+                           absl::Trunc(expected, absl::Milliseconds(1))),
+                       ", longer than this call may wait (",
+                       absl::FormatDuration(absl::Trunc(
+                           std::max(expire_at - now, absl::ZeroDuration()),
+                           absl::Milliseconds(1))),
+                       "); retry with backoff"),
+          "SERVER_SATURATED", {});
+    }
+  }
   entries_.push_back(
       Entry{std::move(task), std::move(shed), absl::Now(), expire_at});
   if (expire_at < timer_until_) timer_wakeup_.Signal();
@@ -56,11 +77,31 @@ int WorkQueue::queued() const {
   return static_cast<int>(entries_.size());
 }
 
+absl::Duration WorkQueue::ExpectedWait() const {
+  absl::MutexLock lock(&mu_);
+  return ExpectedWaitLocked();
+}
+
+absl::Duration WorkQueue::ExpectedWaitLocked() const {
+  // Tasks that must start before this one, beyond the idle workers, each
+  // holding a worker for the recent time per task.
+  const int idle = std::max(0, thread_count_ - busy_);
+  const int ahead = static_cast<int>(entries_.size()) + 1 - idle;
+  if (ahead <= 0 || thread_count_ == 0) return absl::ZeroDuration();
+  return time_per_task_ * ahead / thread_count_;
+}
+
 void WorkQueue::Work() {
+  absl::Duration ran = absl::ZeroDuration();
+  bool has_run = false;
   while (true) {
     Task task;
     {
       absl::MutexLock lock(&mu_);
+      if (has_run) {
+        --busy_;
+        time_per_task_ += (ran - time_per_task_) / 8;
+      }
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ || !entries_.empty();
       };
@@ -68,8 +109,12 @@ void WorkQueue::Work() {
       if (entries_.empty()) return;  // stopping and drained
       task = std::move(entries_.front().task);
       entries_.pop_front();
+      ++busy_;
     }
+    const absl::Time started = absl::Now();
     std::move(task)();
+    ran = absl::Now() - started;
+    has_run = true;
   }
 }
 

@@ -16,15 +16,20 @@
 
 namespace suppliers {
 
-// A fixed set of worker threads fed by a bounded FIFO. gRPC callback threads
-// must never block on the database, so handlers Submit() their work here;
-// when the queue is full the caller gets RESOURCE_EXHAUSTED at once (load
-// shedding) instead of an ever-growing backlog. A task may also carry an
-// expiry: if no worker has taken it by then (every worker stuck behind a
-// lock, say), it is removed and its `shed` callback runs instead, so a
-// saturated server answers within a bound rather than at each caller's
-// deadline. Size the thread count close to the connection pool: more
-// threads would only wait for connections.
+// A fixed set of worker threads fed by a FIFO. gRPC callback threads must
+// never block on the database, so handlers Submit() their work here.
+// Admission is by expected wait, not by queue length: a task that carries
+// an expiry (the latest time a worker may still take it: the call's
+// deadline, or the server's bound on queueing) is refused at once with
+// RESOURCE_EXHAUSTED when the wait the queue expects for it (the tasks
+// ahead of it, times the recent time per task, over the threads) would pass
+// that expiry. So a burst the workers can serve in time is queued, however
+// long, and a true overload is shed at once rather than at each caller's
+// deadline. If an accepted task is still queued at its expiry after all
+// (every worker stuck behind a lock, say), it is removed and its `shed`
+// callback runs instead. `capacity` only bounds memory. Size the thread
+// count close to the connection pool: more threads would only wait for
+// connections.
 //
 // Thread-safe.
 class WorkQueue {
@@ -39,7 +44,8 @@ class WorkQueue {
   ~WorkQueue();
 
   // Queues `task`. RESOURCE_EXHAUSTED when `capacity` tasks are already
-  // waiting; UNAVAILABLE after Stop(). `task` and `shed` are moved from
+  // waiting, or (with `shed`) when the expected wait would pass
+  // `expire_at`; UNAVAILABLE after Stop(). `task` and `shed` are moved from
   // only when accepted, so a refused task can still be run or cleaned up
   // otherwise. If the task is still queued at `expire_at`, it is dropped
   // and `shed` runs with RESOURCE_EXHAUSTED on the queue's own timer thread
@@ -52,6 +58,9 @@ class WorkQueue {
   void Stop();
 
   int queued() const;
+  // The wait a task submitted now is expected to have before a worker
+  // takes it.
+  absl::Duration ExpectedWait() const;
 
  private:
   struct Entry {
@@ -63,9 +72,15 @@ class WorkQueue {
 
   void Work();
   void ShedExpired();
+  absl::Duration ExpectedWaitLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t capacity_;
+  const int thread_count_;
   mutable absl::Mutex mu_;
+  // Workers running a task now.
+  int busy_ ABSL_GUARDED_BY(mu_) = 0;
+  // Recent time a task takes to run (moving average, 1/8 weight per task).
+  absl::Duration time_per_task_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   absl::CondVar timer_wakeup_;
   std::deque<Entry> entries_ ABSL_GUARDED_BY(mu_);
   // The expiry the timer thread sleeps until; a new earlier one wakes it.

@@ -1,6 +1,7 @@
 // Tests the bounded work queue (server/base/work_queue.h).
 #include "server/base/work_queue.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "absl/synchronization/notification.h"
@@ -94,6 +95,81 @@ TEST(WorkQueueTest, ATaskTakenBeforeItsExpiryRunsAndIsNeverShed) {
   }
   EXPECT_EQ(ran, 50);
   EXPECT_EQ(shed, 0);
+}
+
+// Teaches the queue that a task takes about `each`.
+void Warm(WorkQueue& queue, absl::Duration each, int tasks) {
+  for (int i = 0; i < tasks; ++i) {
+    absl::Notification done;
+    ASSERT_TRUE(queue
+                    .Submit([&] {
+                      absl::SleepFor(each);
+                      done.Notify();
+                    })
+                    .ok());
+    done.WaitForNotification();
+  }
+}
+
+TEST(WorkQueueTest, ALongQueueThatFitsTheDeadlinesIsAccepted) {
+  std::atomic<int> ran{0};
+  std::atomic<int> shed{0};
+  {
+    WorkQueue queue(2, 4096);
+    Warm(queue, absl::Microseconds(200), 20);
+    // 1,000 calls of ~0.2 ms on 2 workers: ~100 ms of queue, well inside
+    // their 5 s deadlines, however long the queue is.
+    for (int i = 0; i < 1000; ++i) {
+      ASSERT_TRUE(queue
+                      .Submit(
+                          [&] {
+                            absl::SleepFor(absl::Microseconds(200));
+                            ++ran;
+                          },
+                          [&](absl::Status) { ++shed; },
+                          absl::Now() + absl::Seconds(5))
+                      .ok())
+          << i;
+    }
+  }
+  EXPECT_EQ(ran, 1000);
+  EXPECT_EQ(shed, 0);
+}
+
+TEST(WorkQueueTest, ACallThatCannotStartInTimeIsRefusedAtOnce) {
+  WorkQueue queue(1, 4096);
+  Warm(queue, absl::Milliseconds(20), 24);
+  std::atomic<int> ran{0};
+  int accepted = 0;
+  int refused = 0;
+  absl::Duration slowest_refusal;
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(100);
+  for (int i = 0; i < 20; ++i) {
+    const absl::Time before = absl::Now();
+    const absl::Status status = queue.Submit(
+        [&] {
+          absl::SleepFor(absl::Milliseconds(20));
+          ++ran;
+        },
+        [](absl::Status) {}, deadline);
+    if (status.ok()) {
+      ++accepted;
+      continue;
+    }
+    ++refused;
+    slowest_refusal = std::max(slowest_refusal, absl::Now() - before);
+    EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_NE(status.message().find("expected wait"), absl::string_view::npos)
+        << status;
+  }
+  // About 100 ms / 20 ms of work fits; the rest is refused at submission,
+  // not after waiting for its deadline.
+  EXPECT_GE(accepted, 2);
+  EXPECT_LE(accepted, 8);
+  EXPECT_EQ(accepted + refused, 20);
+  EXPECT_LT(slowest_refusal, absl::Milliseconds(50));
+  EXPECT_GT(queue.ExpectedWait(), absl::ZeroDuration());
+  queue.Stop();
 }
 
 }  // namespace

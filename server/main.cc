@@ -51,8 +51,12 @@ ABSL_FLAG(int, workers, 0,
           "threads running database work (0: the pool max size)");
 ABSL_FLAG(int, queue_capacity, 4096,
           "most calls queued for a worker (a memory bound: calls are "
-          "admitted while their expected wait fits their deadline and "
-          "--pool_acquire_timeout)");
+          "admitted while their expected wait fits their deadline, "
+          "--max_queue_wait and --pool_acquire_timeout)");
+ABSL_FLAG(absl::Duration, max_queue_wait, absl::Seconds(1),
+          "longest a call may wait for a database worker; a call expected to "
+          "wait longer (from the recent time per call and the calls ahead "
+          "of it) is refused at once with RESOURCE_EXHAUSTED");
 ABSL_FLAG(int, max_concurrent_streams, 0,
           "streaming calls (drawing uploads and downloads) open at once; one "
           "more is RESOURCE_EXHAUSTED (0: half the pool max size)");
@@ -172,6 +176,7 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
   options.database_description = settings.Redacted();
   options.worker_threads = absl::GetFlag(FLAGS_workers);
   options.work_queue_capacity = absl::GetFlag(FLAGS_queue_capacity);
+  options.max_queue_wait = absl::GetFlag(FLAGS_max_queue_wait);
   options.health_interval = absl::GetFlag(FLAGS_health_interval);
   options.access_log = absl::GetFlag(FLAGS_access_log);
   options.drawings.max_bytes = absl::GetFlag(FLAGS_max_drawing_bytes);

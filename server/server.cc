@@ -85,6 +85,9 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   if (options.work_queue_capacity < 1) {
     return absl::InvalidArgumentError("work queue capacity must be at least 1");
   }
+  if (options.max_queue_wait <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("max queue wait must be positive");
+  }
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(options.listen_address, options.tls);
   if (!credentials.ok()) return credentials.status();
@@ -119,7 +122,8 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
       CallRuntime{self->work_queue_.get(), self->cancel_queue_.get(),
                   self->canceller_.get(), self->stream_guard_.get(),
                   self->authenticator_.get(), opts.default_call_deadline,
-                  opts.default_stream_deadline, opts.pool.acquire_timeout});
+                  opts.default_stream_deadline, opts.pool.acquire_timeout,
+                  opts.max_queue_wait});
   self->transactions_ = std::make_unique<TransactionRunner>(*self->pool_);
   self->vendor_store_ = std::make_unique<VendorStore>(*self->transactions_);
   self->part_store_ = std::make_unique<PartStore>(*self->transactions_);

@@ -46,8 +46,10 @@ struct ServerOptions {
   int worker_threads = 0;
   // Most calls waiting for a worker: a memory bound. Admission is by
   // expected wait (work_queue.h): a call is queued while the wait fits its
-  // deadline and the acquire timeout.
+  // deadline, the acquire timeout and max_queue_wait.
   int work_queue_capacity = 4096;
+  // Longest a unary call may wait for a worker.
+  absl::Duration max_queue_wait = absl::Seconds(1);
   // Bound on a call whose client set no deadline.
   absl::Duration default_call_deadline = absl::Seconds(30);
   // The same for streaming calls (drawing upload and download).

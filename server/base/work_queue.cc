@@ -22,7 +22,8 @@ WorkQueue::WorkQueue(int threads, int capacity)
 
 WorkQueue::~WorkQueue() { Stop(); }
 
-absl::Status WorkQueue::Submit(Task&& task, Shed&& shed, absl::Time expire_at) {
+absl::Status WorkQueue::Submit(Task&& task, Shed&& shed, absl::Time expire_at,
+                               Ticket* ticket) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("the server is shutting down");
   if (entries_.size() >= capacity_) {
@@ -36,27 +37,46 @@ absl::Status WorkQueue::Submit(Task&& task, Shed&& shed, absl::Time expire_at) {
     expire_at = absl::InfiniteFuture();
   } else if (expire_at != absl::InfiniteFuture()) {
     const absl::Duration expected = ExpectedWaitLocked();
-    const absl::Time now = absl::Now();
-    if (now + expected > expire_at) {
+    const absl::Duration left =
+        std::max(expire_at - absl::Now(), absl::ZeroDuration());
+    // Half: the rest is for the task itself, the hops around the queue and
+    // the estimate's error. Admitting up to the whole expiry fills the
+    // queue with calls that then miss their deadlines by a little.
+    if (expected > left / 2) {
       return ErrorWithInfo(
           absl::StatusCode::kResourceExhausted,
-          absl::StrCat("the server is saturated: ", entries_.size(),
-                       " calls are queued for the database, an expected "
-                       "wait of ",
-                       absl::FormatDuration(
-                           absl::Trunc(expected, absl::Milliseconds(1))),
-                       ", longer than this call may wait (",
-                       absl::FormatDuration(absl::Trunc(
-                           std::max(expire_at - now, absl::ZeroDuration()),
-                           absl::Milliseconds(1))),
-                       "); retry with backoff"),
+          absl::StrCat(
+              "the server is saturated: ", entries_.size(),
+              " calls are queued for the database, an expected "
+              "wait of ",
+              absl::FormatDuration(
+                  absl::Trunc(expected, absl::Milliseconds(1))),
+              ", more than half of the ",
+              absl::FormatDuration(absl::Trunc(left, absl::Milliseconds(1))),
+              " this call may wait; retry with backoff"),
           "SERVER_SATURATED", {});
     }
   }
-  entries_.push_back(
-      Entry{std::move(task), std::move(shed), absl::Now(), expire_at});
+  const Ticket next_ticket = ++last_ticket_;
+  entries_.push_back(Entry{next_ticket, std::move(task), std::move(shed),
+                           absl::Now(), expire_at});
+  if (ticket != nullptr) *ticket = next_ticket;
   if (expire_at < timer_until_) timer_wakeup_.Signal();
   return absl::OkStatus();
+}
+
+bool WorkQueue::Withdraw(Ticket ticket) {
+  Entry withdrawn{};
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = std::lower_bound(
+        entries_.begin(), entries_.end(), ticket,
+        [](const Entry& entry, Ticket t) { return entry.ticket < t; });
+    if (it == entries_.end() || it->ticket != ticket) return false;
+    withdrawn = std::move(*it);
+    entries_.erase(it);
+  }
+  return true;  // `withdrawn` is destroyed here, unlocked
 }
 
 void WorkQueue::Stop() {

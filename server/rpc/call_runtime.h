@@ -37,6 +37,9 @@ struct CallRuntime {
   // past it the call is shed with RESOURCE_EXHAUSTED (the pool's acquire
   // timeout).
   absl::Duration acquire_timeout = absl::Seconds(2);
+  // Longest a unary call may wait for a worker. A call whose expected wait
+  // (work_queue.h) passes this or its own deadline is refused at once.
+  absl::Duration max_queue_wait = absl::Seconds(1);
 };
 
 // When the server checks credentials: OK if the caller (token or client

@@ -75,11 +75,25 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
           }
           Finish(ToGrpcStatus(shed));
         },
-        std::min(call_->deadline(), call_->acquire_deadline()));
+        std::min({call_->deadline(), call_->acquire_deadline(),
+                  absl::Now() + runtime_.max_queue_wait}),
+        &ticket_);
     if (!queued.ok()) Finish(ToGrpcStatus(queued));
   }
 
-  void OnCancel() override { CancelInBackground(runtime_, call_); }
+  // A call cancelled (or past its deadline) while still queued leaves the
+  // queue at once, so that it neither holds a worker later nor lengthens
+  // the wait the queue expects for live calls; one already running has its
+  // SQL cancelled.
+  void OnCancel() override {
+    if (ticket_ != 0 && runtime_.work->Withdraw(ticket_)) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                          "the call was cancelled before a database worker "
+                          "took it"));
+      return;
+    }
+    CancelInBackground(runtime_, call_);
+  }
 
   void OnDone() override { delete this; }
 
@@ -89,6 +103,8 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   grpc::ByteBuffer* const response_bytes_;
   const CallRuntime& runtime_;
   const std::shared_ptr<CallContext> call_;
+  // The queued work, once accepted (set before gRPC can call OnCancel).
+  WorkQueue::Ticket ticket_ = 0;
 };
 
 // The whole body of a service method whose logic is one store method:

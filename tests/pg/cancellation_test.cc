@@ -209,6 +209,36 @@ TEST_F(TinyQueueTest, FullWorkQueueAnswersResourceExhausted) {
   EXPECT_THAT(status.error_message(), ::testing::HasSubstr("overloaded"));
 }
 
+TEST_F(TinyQueueTest, ACallCancelledInTheQueueLeavesItAtOnce) {
+  ASSERT_EQ(CreateVendor("3M Co."), 1);
+  RowLock lock(conninfo_);
+  PendingRename running(*vendors_, absl::Seconds(30));
+  WaitUntilBlocked(lock.BackendPid());
+  // This call takes the queue's only place, then its caller gives up.
+  grpc::ClientContext context;
+  v1::GetVendorRequest get;
+  get.set_vendor_id(1);
+  v1::GetVendorResponse got;
+  absl::Notification done;
+  grpc::Status cancelled;
+  vendors_->async()->GetVendor(&context, &get, &got, [&](grpc::Status status) {
+    cancelled = std::move(status);
+    done.Notify();
+  });
+  absl::SleepFor(absl::Milliseconds(200));  // let it reach the queue
+  context.TryCancel();
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_EQ(cancelled.error_code(), grpc::StatusCode::CANCELLED);
+  absl::SleepFor(absl::Milliseconds(100));  // the server sees the cancel
+  // Its place is free again: the next call is queued (and, the worker still
+  // blocked, ends at its deadline), not refused as "overloaded".
+  v1::GetVendorResponse response;
+  const grpc::Status next = vendors_->GetVendor(
+      Context(absl::Milliseconds(500)).get(), get, &response);
+  EXPECT_EQ(next.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << next.error_message();
+}
+
 TEST_F(CancellationTest, ShutdownDrainsInFlightCallsWithinTheGrace) {
   ASSERT_EQ(CreateVendor("3M Co."), 1);
   auto lock = std::make_unique<RowLock>(conninfo_);

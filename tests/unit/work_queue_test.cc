@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -169,6 +170,76 @@ TEST(WorkQueueTest, ACallThatCannotStartInTimeIsRefusedAtOnce) {
   EXPECT_EQ(accepted + refused, 20);
   EXPECT_LT(slowest_refusal, absl::Milliseconds(50));
   EXPECT_GT(queue.ExpectedWait(), absl::ZeroDuration());
+  queue.Stop();
+}
+
+TEST(WorkQueueTest, AWithdrawnTaskNeverRunsAndLeavesTheQueue) {
+  WorkQueue queue(1, 16);
+  absl::Notification release;
+  absl::Notification started;
+  WorkQueue::Ticket blocker = 0;
+  ASSERT_TRUE(queue
+                  .Submit(
+                      [&] {
+                        started.Notify();
+                        release.WaitForNotification();
+                      },
+                      nullptr, absl::InfiniteFuture(), &blocker)
+                  .ok());
+  started.WaitForNotification();
+  std::atomic<int> ran{0};
+  std::atomic<int> shed{0};
+  std::vector<WorkQueue::Ticket> tickets(5);
+  for (WorkQueue::Ticket& ticket : tickets) {
+    ASSERT_TRUE(queue
+                    .Submit([&] { ++ran; }, [&](absl::Status) { ++shed; },
+                            absl::Now() + absl::Seconds(30), &ticket)
+                    .ok());
+    EXPECT_NE(ticket, 0u);
+  }
+  EXPECT_EQ(queue.queued(), 5);
+  // The running task and an unknown ticket cannot be withdrawn.
+  EXPECT_FALSE(queue.Withdraw(blocker));
+  EXPECT_FALSE(queue.Withdraw(tickets.back() + 1));
+  // Out of order, and twice.
+  EXPECT_TRUE(queue.Withdraw(tickets[3]));
+  EXPECT_TRUE(queue.Withdraw(tickets[0]));
+  EXPECT_FALSE(queue.Withdraw(tickets[0]));
+  EXPECT_EQ(queue.queued(), 3);
+  release.Notify();
+  queue.Stop();
+  EXPECT_EQ(ran, 3);
+  EXPECT_EQ(shed, 0);
+  // Once run, a ticket is gone.
+  EXPECT_FALSE(queue.Withdraw(tickets[1]));
+}
+
+TEST(WorkQueueTest, WithdrawnTasksDoNotLengthenTheExpectedWait) {
+  WorkQueue queue(1, 4096);
+  Warm(queue, absl::Milliseconds(10), 16);
+  absl::Notification release;
+  absl::Notification started;
+  ASSERT_TRUE(queue
+                  .Submit([&] {
+                    started.Notify();
+                    release.WaitForNotification();
+                  })
+                  .ok());
+  started.WaitForNotification();
+  // 300 cancelled calls would be ~3 s of expected wait if they stayed.
+  for (int i = 0; i < 300; ++i) {
+    WorkQueue::Ticket ticket = 0;
+    ASSERT_TRUE(queue
+                    .Submit([] {}, [](absl::Status) {},
+                            absl::Now() + absl::Seconds(30), &ticket)
+                    .ok());
+    ASSERT_TRUE(queue.Withdraw(ticket));
+  }
+  EXPECT_LT(queue.ExpectedWait(), absl::Milliseconds(100));
+  const absl::Status live =
+      queue.Submit([] {}, [](absl::Status) {}, absl::Now() + absl::Seconds(1));
+  EXPECT_TRUE(live.ok()) << live;
+  release.Notify();
   queue.Stop();
 }
 

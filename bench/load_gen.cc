@@ -13,9 +13,11 @@
 //     --method suppliers.v1.VendorService/GetVendor
 //     --request 'vendor_id: {n}' --counter_max 10000
 //     --in_flight 32 --connections 4 --warmup 2s --duration 10s --json
+#include <dirent.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -60,6 +62,9 @@ ABSL_FLAG(int64_t, count, 0, "stop after this many measured calls");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(5), "deadline per call");
 ABSL_FLAG(std::string, token, "", "bearer token to send");
 ABSL_FLAG(bool, json, false, "print one JSON object");
+ABSL_FLAG(int, server_pid, 0,
+          "when set (a server on this machine), also report that process's "
+          "CPU time and context switches (all threads) per measured call");
 ABSL_FLAG(std::string, label, "", "copied into the output");
 
 namespace suppliers::bench {
@@ -137,6 +142,9 @@ class Requests {
 struct Results {
   absl::Mutex mu;
   std::vector<double> latencies_ms ABSL_GUARDED_BY(mu);
+  // The same for calls answered with any other code than OK: how fast a
+  // refusal comes back.
+  std::vector<double> not_ok_latencies_ms ABSL_GUARDED_BY(mu);
   std::map<std::string, int64_t> codes ABSL_GUARDED_BY(mu);
 };
 
@@ -206,8 +214,9 @@ class Slot {
       const int64_t n = measured_->fetch_add(1) + 1;
       {
         absl::MutexLock lock(&results_->mu);
-        results_->latencies_ms.push_back(
-            absl::ToDoubleMilliseconds(now - started_));
+        const double ms = absl::ToDoubleMilliseconds(now - started_);
+        results_->latencies_ms.push_back(ms);
+        if (!status.ok()) results_->not_ok_latencies_ms.push_back(ms);
         ++results_->codes[CodeName(status.error_code())];
       }
       if (count > 0 && n >= count) {
@@ -238,6 +247,45 @@ double CpuSeconds() {
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) /
              1e6;
+}
+
+// What a process has used so far, summed over its threads.
+struct ProcessUse {
+  double cpu_seconds = 0;
+  int64_t context_switches = 0;  // voluntary and involuntary
+};
+
+ProcessUse ReadProcessUse(int pid) {
+  ProcessUse use;
+  // utime and stime (fields 14 and 15) of the whole process.
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(stat)),
+                   std::istreambuf_iterator<char>());
+  const size_t after_name = text.rfind(')');
+  if (after_name != std::string::npos) {
+    const std::vector<std::string> fields =
+        absl::StrSplit(text.substr(after_name + 2), ' ');
+    if (fields.size() > 13) {
+      use.cpu_seconds =
+          static_cast<double>(std::stoll(fields[11]) + std::stoll(fields[12])) /
+          static_cast<double>(sysconf(_SC_CLK_TCK));
+    }
+  }
+  // /proc/PID/status counts the main thread only; every task counts here.
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  DIR* dir = opendir(tasks.c_str());
+  if (dir == nullptr) return use;
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream status(absl::StrCat(tasks, "/", entry->d_name, "/status"));
+    for (std::string line; std::getline(status, line);) {
+      if (line.find("ctxt_switches:") != std::string::npos) {
+        use.context_switches += std::stoll(line.substr(line.find(':') + 1));
+      }
+    }
+  }
+  closedir(dir);
+  return use;
 }
 
 double Percentile(const std::vector<double>& sorted, double p) {
@@ -311,6 +359,9 @@ int Main() {
   for (auto& slot : slots) slot->Start();
   absl::SleepFor(measure_from - absl::Now());
   const double cpu_before = CpuSeconds();
+  const int server_pid = absl::GetFlag(FLAGS_server_pid);
+  const ProcessUse server_before =
+      server_pid > 0 ? ReadProcessUse(server_pid) : ProcessUse{};
   const absl::Time window_start = absl::Now();
   if (absl::GetFlag(FLAGS_count) > 0) {
     while (!stop.load()) absl::SleepFor(absl::Milliseconds(5));
@@ -320,11 +371,15 @@ int Main() {
   }
   const absl::Time window_end = absl::Now();
   const double cpu = CpuSeconds() - cpu_before;
+  const ProcessUse server_after =
+      server_pid > 0 ? ReadProcessUse(server_pid) : ProcessUse{};
   all_done.WaitForNotification();
 
   absl::MutexLock lock(&results.mu);
   std::vector<double>& latencies = results.latencies_ms;
   std::sort(latencies.begin(), latencies.end());
+  std::vector<double>& not_ok = results.not_ok_latencies_ms;
+  std::sort(not_ok.begin(), not_ok.end());
   const double seconds = absl::ToDoubleSeconds(window_end - window_start);
   const double rate = static_cast<double>(latencies.size()) / seconds;
   std::string codes;
@@ -332,28 +387,43 @@ int Main() {
     absl::StrAppend(&codes, codes.empty() ? "" : ", ", "\"", code,
                     "\": ", count);
   }
+  // Calls finished inside the window (the measured ones end up to a
+  // deadline later, so count by rate rather than by `latencies`).
+  const double window_calls = std::max(1.0, rate * seconds);
+  const double server_cpu_per_call_us =
+      (server_after.cpu_seconds - server_before.cpu_seconds) * 1e6 /
+      window_calls;
+  const double server_switches_per_call =
+      static_cast<double>(server_after.context_switches -
+                          server_before.context_switches) /
+      window_calls;
   if (absl::GetFlag(FLAGS_json)) {
     std::printf(
         "{\"label\": \"%s\", \"method\": \"%s\", \"in_flight\": %d, "
         "\"connections\": %d, \"seconds\": %.2f, \"calls\": %zu, "
         "\"calls_per_s\": %.1f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, "
         "\"p99_ms\": %.3f, \"max_ms\": %.3f, \"codes\": {%s}, "
-        "\"client_cpu_s\": %.2f, \"client_cpu_per_call_us\": %.1f}\n",
+        "\"not_ok_p50_ms\": %.3f, \"not_ok_p99_ms\": %.3f, "
+        "\"client_cpu_s\": %.2f, \"client_cpu_per_call_us\": %.1f, "
+        "\"server_cpu_per_call_us\": %.1f, "
+        "\"server_context_switches_per_call\": %.2f}\n",
         absl::GetFlag(FLAGS_label).c_str(), method.c_str(), in_flight,
         connections, seconds, latencies.size(), rate,
         Percentile(latencies, 0.50), Percentile(latencies, 0.90),
         Percentile(latencies, 0.99), latencies.empty() ? 0 : latencies.back(),
-        codes.c_str(), cpu,
+        codes.c_str(), Percentile(not_ok, 0.50), Percentile(not_ok, 0.99), cpu,
         latencies.empty() ? 0
-                          : cpu * 1e6 / static_cast<double>(latencies.size()));
+                          : cpu * 1e6 / static_cast<double>(latencies.size()),
+        server_cpu_per_call_us, server_switches_per_call);
   } else {
     std::printf(
         "%s %s in_flight=%d: %.0f calls/s  p50 %.2f ms  p90 %.2f ms  p99 %.2f "
-        "ms  max %.2f ms  codes {%s}  client cpu %.2f s\n",
+        "ms  max %.2f ms  codes {%s}  client cpu %.2f s  server cpu/call "
+        "%.1f us  server switches/call %.2f\n",
         absl::GetFlag(FLAGS_label).c_str(), method.c_str(), in_flight, rate,
         Percentile(latencies, 0.50), Percentile(latencies, 0.90),
         Percentile(latencies, 0.99), latencies.empty() ? 0 : latencies.back(),
-        codes.c_str(), cpu);
+        codes.c_str(), cpu, server_cpu_per_call_us, server_switches_per_call);
   }
   return 0;
 }

@@ -58,7 +58,10 @@ request_of() {
   esac
 }
 load() {  # load LABEL TARGET METHOD IN_FLIGHT [DEADLINE]
+  local pid=$server
+  [ "$1" = ceiling ] && pid=$ceiling
   "$BUILD/bench/load_gen" --target "$2" --method "suppliers.v1.VendorService/$3" \
+    --server_pid "$pid" \
     --request "$(request_of "$3")" --counter_max 10000 --in_flight "$4" \
     --connections "$CONNECTIONS" --warmup "$WARMUP" --duration "$DURATION" \
     --deadline "${5:-5s}" --json --label "$1"
@@ -152,9 +155,10 @@ by = {(r["label"], r["method"].split("/")[-1], r["in_flight"]): r for r in rows}
 methods = list(dict.fromkeys(r["method"].split("/")[-1] for r in rows))
 levels = sorted({r["in_flight"] for r in rows})
 print(f"\nservice pool size {sys.argv[2]}; combined limit = 1 / (1/ceiling + 1/pgbench)\n")
-print("| method | in flight | service OK calls/s | p50 / p99 ms | not OK | ceiling calls/s | "
+print("| method | in flight | service OK calls/s | p50 / p99 ms | not OK | server CPU us / switches per call | "
+      "ceiling calls/s | ceiling CPU us / switches per call | "
       "pgbench calls/s (clients) | pgbench p50 / p99 ms | service / combined limit |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for m in methods:
     for n in levels:
         s = by.get(("service", m, n))
@@ -166,8 +170,11 @@ for m in methods:
         # Only answered calls count: a refusal is cheap, not served.
         ok_rate = s["calls_per_s"] * s["codes"].get("OK", 0) / max(1, s["calls"])
         s = dict(s, calls_per_s=ok_rate)
+        use = lambda r: f"{r['server_cpu_per_call_us']:.0f} / {r['server_context_switches_per_call']:.1f}"
         cells = [m, str(n), f"{s['calls_per_s']:.0f}", f"{s['p50_ms']:.2f} / {s['p99_ms']:.2f}", str(bad),
+                 use(s) if "server_cpu_per_call_us" in s else "",
                  f"{c['calls_per_s']:.0f}" if c else "",
+                 use(c) if c and "server_cpu_per_call_us" in c else "",
                  f"{p['calls_per_s']:.0f} ({p['clients']})" if p else "",
                  f"{p['p50_ms']:.2f} / {p['p99_ms']:.2f}" if p else ""]
         if c and p:
@@ -181,5 +188,6 @@ python3 - "$work/overload.json" "${OVERLOAD_DEADLINE:-60ms}" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 print(f"\noverload, GetVendor at 512 in flight with {sys.argv[2]} deadlines: {r['calls_per_s']:.0f} calls/s answered "
-      f"(p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms), codes {r['codes']}")
+      f"(p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms), codes {r['codes']}; "
+      f"refusals answered in p50 {r['not_ok_p50_ms']:.2f} ms, p99 {r['not_ok_p99_ms']:.2f} ms")
 PY

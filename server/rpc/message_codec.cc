@@ -20,6 +20,18 @@ namespace suppliers {
 absl::Status ParseMessage(const grpc::ByteBuffer& bytes,
                           google::protobuf::Message* message) {
   message->Clear();
+  if (!bytes.Valid()) {
+    // gRPC hands a unary method an empty buffer when no request message
+    // arrived: the client sent none, or gave up (deadline, cancel) before it
+    // was received; the latter is common under overload.
+    const std::string type = message->GetDescriptor()->full_name();
+    return ErrorWithInfo(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrCat("no ", type,
+                     " arrived: the call carried no request message, or its "
+                     "client gave up before it was received"),
+        "MALFORMED_REQUEST", {{"message_type", type}});
+  }
   // The reader needs a mutable buffer; a copy shares the slices.
   grpc::ByteBuffer copy(bytes);
   grpc::ProtoBufferReader reader(&copy);

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "pqxx/pqxx"
 #include "server/base/log.h"
+#include "server/base/resident_code.h"
 #include "server/config.h"
 #include "server/db/migrations.h"
 #include "server/rpc/library_logs.h"
@@ -53,6 +54,9 @@ ABSL_FLAG(int, queue_capacity, 4096,
           "most calls queued for a worker (a memory bound: calls are "
           "admitted while their expected wait fits their deadline, "
           "--max_queue_wait and --pool_acquire_timeout)");
+ABSL_FLAG(bool, release_idle_code, true,
+          "once serving, give back library code pages that start-up touched "
+          "and fault code back in a page at a time (resident_code.h)");
 ABSL_FLAG(absl::Duration, max_queue_wait, absl::Seconds(1),
           "longest a call may wait for a database worker; a call expected to "
           "wait longer (from the recent time per call and the calls ahead "
@@ -230,6 +234,14 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
                    : (started.tls.client_ca_file.empty() ? "tls" : "mtls")},
        {"auth", started.auth.has_value() ? "on" : "off"},
        {"database", started.database_description}});
+  if (absl::GetFlag(FLAGS_release_idle_code)) {
+    // Best effort: a kernel without /proc or madvise keeps the pages.
+    absl::StatusOr<int64_t> released = ReleaseIdleCodePages();
+    if (!released.ok()) {
+      Log(LogLevel::kWarning, "cannot release idle code pages",
+          {{"error", released.status().ToString()}});
+    }
+  }
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

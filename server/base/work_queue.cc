@@ -61,7 +61,13 @@ absl::Status WorkQueue::Submit(Task&& task, Shed&& shed, absl::Time expire_at,
   entries_.push_back(Entry{next_ticket, std::move(task), std::move(shed),
                            absl::Now(), expire_at});
   if (ticket != nullptr) *ticket = next_ticket;
-  if (expire_at < timer_until_) timer_wakeup_.Signal();
+  // Idle workers take the queued tasks at once, so no expiry can pass:
+  // waking the timer thread for them would cost a context switch per call
+  // when the server is not saturated. Past that, the timer must know.
+  const size_t idle = static_cast<size_t>(std::max(0, thread_count_ - busy_));
+  if (entries_.size() > idle && expire_at < timer_until_) {
+    timer_wakeup_.Signal();
+  }
   return absl::OkStatus();
 }
 

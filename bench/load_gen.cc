@@ -1,7 +1,11 @@
 // A load generator for any unary method of the API, in the spirit of ghz:
 // N calls in flight over M channels, a warm-up, a fixed duration or count;
 // prints calls/s, p50/p90/p99/max latency, counts per status code and its
-// own CPU use, as one JSON object (--json) or a line of text.
+// own CPU use, as one JSON object (--json) or a line of text. With --rate
+// the load is open loop instead: calls are scheduled at that rate (at most
+// --in_flight outstanding) and each call's latency counts from its scheduled
+// time, so a server (or client) falling behind shows as latency, as with
+// `pgbench -R`.
 //
 // Requests are protobuf text format of the method's request type, either
 // one fixed request (--request) or one per line of a file (--request_file),
@@ -27,6 +31,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -59,6 +64,9 @@ ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2),
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
           "measured window (ignored with --count)");
 ABSL_FLAG(int64_t, count, 0, "stop after this many measured calls");
+ABSL_FLAG(double, rate, 0,
+          "calls per second, open loop (0: closed loop, --in_flight always "
+          "outstanding)");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(5), "deadline per call");
 ABSL_FLAG(std::string, token, "", "bearer token to send");
 ABSL_FLAG(bool, json, false, "print one JSON object");
@@ -170,6 +178,14 @@ const char* CodeName(grpc::StatusCode code) {
   return index >= 0 && index <= 16 ? kNames[index] : "?";
 }
 
+class Slot;
+
+// Open loop: the slots whose call has completed, waiting for the pacer.
+struct FreeSlots {
+  absl::Mutex mu;
+  std::vector<Slot*> slots ABSL_GUARDED_BY(mu);
+};
+
 // One in-flight slot: issues a call, and the next when it completes, until
 // the run stops. Completions arrive on gRPC's callback threads.
 class Slot {
@@ -177,7 +193,8 @@ class Slot {
   Slot(grpc::GenericStub* stub, std::string method, Requests* requests,
        Results* results, const absl::Time* measure_from,
        std::atomic<bool>* stop, std::atomic<int64_t>* measured,
-       absl::Notification* all_done, std::atomic<int>* live)
+       absl::Notification* all_done, std::atomic<int>* live,
+       FreeSlots* free_slots)
       : stub_(stub),
         method_(std::move(method)),
         requests_(requests),
@@ -186,9 +203,14 @@ class Slot {
         stop_(stop),
         measured_(measured),
         all_done_(all_done),
-        live_(live) {}
+        live_(live),
+        free_slots_(free_slots) {}
 
-  void Start() {
+  // Closed loop: issues a call now, and the next when it completes.
+  void Start() { Issue(absl::Now()); }
+
+  // Issues one call whose latency counts from `scheduled`.
+  void Issue(absl::Time scheduled) {
     if (stop_->load()) {
       if (live_->fetch_sub(1) == 1) all_done_->Notify();
       return;
@@ -200,7 +222,7 @@ class Slot {
     if (!token.empty())
       context_->AddMetadata("authorization", "Bearer " + token);
     request_ = requests_->Next();
-    started_ = absl::Now();
+    started_ = scheduled;
     stub_->UnaryCall(context_.get(), method_, grpc::StubOptions(), &request_,
                      &response_,
                      [this](const grpc::Status& status) { Completed(status); });
@@ -223,7 +245,16 @@ class Slot {
         stop_->store(true);
       }
     }
-    Start();
+    if (free_slots_ != nullptr) {
+      // Open loop: wait for the pacer, unless the run is over. Checked under
+      // the lock the pacer drains with, so that no slot is left behind.
+      absl::MutexLock lock(&free_slots_->mu);
+      if (!stop_->load()) {
+        free_slots_->slots.push_back(this);
+        return;
+      }
+    }
+    Start();  // closed loop, or the run is over: Start() counts the slot out
   }
 
   grpc::GenericStub* const stub_;
@@ -235,6 +266,8 @@ class Slot {
   std::atomic<int64_t>* const measured_;
   absl::Notification* const all_done_;
   std::atomic<int>* const live_;
+  // Open loop: where a finished slot waits for the pacer; else nullptr.
+  FreeSlots* const free_slots_;
   std::unique_ptr<grpc::ClientContext> context_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
@@ -351,12 +384,53 @@ int Main() {
   const std::string path = absl::StrCat("/", method);
   std::vector<std::unique_ptr<Slot>> slots;
   slots.reserve(static_cast<size_t>(in_flight));
+  const double rate = absl::GetFlag(FLAGS_rate);
+  FreeSlots free_slots;
   for (int i = 0; i < in_flight; ++i) {
-    slots.push_back(std::make_unique<Slot>(stubs[i % connections].get(), path,
-                                           &requests, &results, &measure_from,
-                                           &stop, &measured, &all_done, &live));
+    slots.push_back(std::make_unique<Slot>(
+        stubs[i % connections].get(), path, &requests, &results, &measure_from,
+        &stop, &measured, &all_done, &live, rate > 0 ? &free_slots : nullptr));
   }
-  for (auto& slot : slots) slot->Start();
+  // Open loop: a pacer thread issues calls at their scheduled times on the
+  // free slots.
+  std::thread pacer;
+  if (rate > 0) {
+    {
+      absl::MutexLock lock(&free_slots.mu);
+      for (auto& slot : slots) free_slots.slots.push_back(slot.get());
+    }
+    pacer = std::thread([&] {
+      const absl::Duration interval = absl::Seconds(1) / rate;
+      absl::Time next = start;
+      while (!stop.load()) {
+        absl::SleepFor(next - absl::Now());
+        Slot* slot = nullptr;
+        {
+          absl::MutexLock lock(&free_slots.mu);
+          if (!free_slots.slots.empty()) {
+            slot = free_slots.slots.back();
+            free_slots.slots.pop_back();
+          }
+        }
+        if (slot == nullptr) {
+          // Every slot is busy: this call is late, and its latency will
+          // show it (it counts from `next`).
+          absl::SleepFor(absl::Microseconds(50));
+          continue;
+        }
+        slot->Issue(next);
+        next += interval;
+      }
+      std::vector<Slot*> idle;
+      {
+        absl::MutexLock lock(&free_slots.mu);
+        idle.swap(free_slots.slots);
+      }
+      for (Slot* slot : idle) slot->Start();  // counts it out
+    });
+  } else {
+    for (auto& slot : slots) slot->Start();
+  }
   absl::SleepFor(measure_from - absl::Now());
   const double cpu_before = CpuSeconds();
   const int server_pid = absl::GetFlag(FLAGS_server_pid);
@@ -373,6 +447,7 @@ int Main() {
   const double cpu = CpuSeconds() - cpu_before;
   const ProcessUse server_after =
       server_pid > 0 ? ReadProcessUse(server_pid) : ProcessUse{};
+  if (pacer.joinable()) pacer.join();
   all_done.WaitForNotification();
 
   absl::MutexLock lock(&results.mu);
@@ -381,7 +456,7 @@ int Main() {
   std::vector<double>& not_ok = results.not_ok_latencies_ms;
   std::sort(not_ok.begin(), not_ok.end());
   const double seconds = absl::ToDoubleSeconds(window_end - window_start);
-  const double rate = static_cast<double>(latencies.size()) / seconds;
+  const double achieved = static_cast<double>(latencies.size()) / seconds;
   std::string codes;
   for (const auto& [code, count] : results.codes) {
     absl::StrAppend(&codes, codes.empty() ? "" : ", ", "\"", code,
@@ -389,7 +464,7 @@ int Main() {
   }
   // Calls finished inside the window (the measured ones end up to a
   // deadline later, so count by rate rather than by `latencies`).
-  const double window_calls = std::max(1.0, rate * seconds);
+  const double window_calls = std::max(1.0, achieved * seconds);
   const double server_cpu_per_call_us =
       (server_after.cpu_seconds - server_before.cpu_seconds) * 1e6 /
       window_calls;
@@ -408,7 +483,7 @@ int Main() {
         "\"server_cpu_per_call_us\": %.1f, "
         "\"server_context_switches_per_call\": %.2f}\n",
         absl::GetFlag(FLAGS_label).c_str(), method.c_str(), in_flight,
-        connections, seconds, latencies.size(), rate,
+        connections, seconds, latencies.size(), achieved,
         Percentile(latencies, 0.50), Percentile(latencies, 0.90),
         Percentile(latencies, 0.99), latencies.empty() ? 0 : latencies.back(),
         codes.c_str(), Percentile(not_ok, 0.50), Percentile(not_ok, 0.99), cpu,
@@ -420,7 +495,7 @@ int Main() {
         "%s %s in_flight=%d: %.0f calls/s  p50 %.2f ms  p90 %.2f ms  p99 %.2f "
         "ms  max %.2f ms  codes {%s}  client cpu %.2f s  server cpu/call "
         "%.1f us  server switches/call %.2f\n",
-        absl::GetFlag(FLAGS_label).c_str(), method.c_str(), in_flight, rate,
+        absl::GetFlag(FLAGS_label).c_str(), method.c_str(), in_flight, achieved,
         Percentile(latencies, 0.50), Percentile(latencies, 0.90),
         Percentile(latencies, 0.99), latencies.empty() ? 0 : latencies.back(),
         codes.c_str(), cpu, server_cpu_per_call_us, server_switches_per_call);

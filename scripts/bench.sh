@@ -57,11 +57,11 @@ request_of() {
     UpdateVendor) echo 'vendor { vendor_id: {n} vendor_name: "renamed {uuid}" } update_mask { paths: "vendor_name" }' ;;
   esac
 }
-load() {  # load LABEL TARGET METHOD IN_FLIGHT [DEADLINE]
+load() {  # load LABEL TARGET METHOD IN_FLIGHT [DEADLINE] [RATE]
   local pid=$server
   [ "$1" = ceiling ] && pid=$ceiling
   "$BUILD/bench/load_gen" --target "$2" --method "suppliers.v1.VendorService/$3" \
-    --server_pid "$pid" \
+    --server_pid "$pid" --rate "${6:-0}" \
     --request "$(request_of "$3")" --counter_max 10000 --in_flight "$4" \
     --connections "$CONNECTIONS" --warmup "$WARMUP" --duration "$DURATION" \
     --deadline "${5:-5s}" --json --label "$1"
@@ -107,23 +107,33 @@ cat >"$work/UpdateVendor.sql" <<'EOF'
 \set id random(1, 10000)
 UPDATE vendors SET vendor_name = 'renamed ' || md5(random()::text) WHERE vendor_id = :id AND ('' = '' OR xmin::text = '') RETURNING vendor_id, vendor_name, xmin::text;
 EOF
-pgbench_run() {  # pgbench_run METHOD CLIENTS: one JSON line
+pgbench_run() {  # pgbench_run METHOD CLIENTS [RATE]: one JSON line
   local clients=$(($2 < PGBENCH_MAX_CLIENTS ? $2 : PGBENCH_MAX_CLIENTS))
+  local rate_args=()
+  [ -n "${3:-}" ] && rate_args=(-R "$3")
   rm -rf "$work/pgb" && mkdir -p "$work/pgb" && chmod 777 "$work/pgb"
   (cd "$work/pgb" && as_pg "$PGBENCH" -h 127.0.0.1 -p "$PG_PORT" -n -M prepared \
-    -c "$clients" -j 2 -T "${DURATION%s}" -l -f "$work/$1.sql" suppliers >"$work/pgb/out.txt" 2>&1) ||
+    -c "$clients" -j 2 -T "$((${DURATION%s} + ${WARMUP%s}))" "${rate_args[@]}" -l -f "$work/$1.sql" suppliers >"$work/pgb/out.txt" 2>&1) ||
     { cat "$work/pgb/out.txt" >&2; return 1; }
-  python3 - "$1" "$2" "$clients" "$work/pgb" <<'PY'
+  python3 - "$1" "$2" "$clients" "$work/pgb" "${WARMUP%s}" <<'PY'
 import glob, json, sys
 method, in_flight, clients, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-lat, first, last = [], None, None
+warmup = float(sys.argv[5])
+entries = []
 for name in glob.glob(path + "/pgbench_log.*"):
     for line in open(name):
         f = line.split()
-        lat.append(int(f[2]) / 1000.0)
-        t = int(f[4]) + int(f[5]) / 1e6
-        first = t if first is None else min(first, t)
-        last = t if last is None else max(last, t)
+        # With -R the 7th field is the schedule lag: latency counts from the
+        # scheduled start, as load_gen's --rate does.
+        entries.append((int(f[4]) + int(f[5]) / 1e6,
+                        (int(f[2]) + (int(f[6]) if len(f) > 6 else 0)) / 1000.0))
+# The first seconds (connecting, a schedule already behind) are a warm-up,
+# as for load_gen.
+start = min((t for t, _ in entries), default=0) + warmup
+kept = [(t, l) for t, l in entries if t >= start]
+lat = [l for _, l in kept]
+first = min((t for t, _ in kept), default=None)
+last = max((t for t, _ in kept), default=None)
 lat.sort()
 pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else 0
 secs = max(1e-9, (last or 0) - (first or 0))
@@ -147,6 +157,27 @@ done
 # A true overload: 512 in flight with 60 ms deadlines, shorter than the
 # queue they make. Refusals must come at once, not at the deadline.
 load overload "127.0.0.1:$port" GetVendor 512 "${OVERLOAD_DEADLINE:-60ms}" | tee "$work/overload.json"
+
+# Latency at half the peak: open loop at half the best OK rate the service
+# reached for each method above, against pgbench -R at the same rate and the
+# same concurrency (both count latency from the scheduled start).
+HALF_PEAK_IN_FLIGHT=${HALF_PEAK_IN_FLIGHT:-32}
+halfpeak=$work/halfpeak.jsonl
+: >"$halfpeak"
+for method in $METHODS; do
+  half=$(python3 - "$results" "$method" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ok = [r["calls_per_s"] * r["codes"].get("OK", 0) / max(1, r["calls"])
+      for r in rows if r["label"] == "service" and r["method"].endswith("/" + sys.argv[2])]
+print(int(max(ok) / 2) if ok else 0)
+PY
+)
+  [ "$half" -gt 0 ] || continue
+  load halfpeak "127.0.0.1:$port" "$method" "$HALF_PEAK_IN_FLIGHT" 5s "$half" | tee -a "$halfpeak"
+  pgbench_run "$method" "$HALF_PEAK_IN_FLIGHT" "$half" |
+    sed 's/"label": "pgbench"/"label": "pgbench_halfpeak"/' | tee -a "$halfpeak"
+done
 
 python3 - "$results" "$pool_size" <<'PY'
 import json, sys
@@ -183,6 +214,24 @@ for m in methods:
         else:
             cells.append("")
         print("| " + " | ".join(cells) + " |")
+PY
+python3 - "$halfpeak" "$HALF_PEAK_IN_FLIGHT" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+by = {(r["label"], r["method"].split("/")[-1]): r for r in rows}
+print(f"\nhalf the peak rate, open loop, at most {sys.argv[2]} in flight (pgbench -R, same clients); target: service p99 <= 2 x pgbench p99\n")
+print("| method | rate calls/s | service OK calls/s | service p50 / p99 ms | pgbench calls/s | pgbench p50 / p99 ms | p99 ratio |")
+print("|---|---|---|---|---|---|---|")
+for (label, m), s in by.items():
+    if label != "halfpeak":
+        continue
+    p = by.get(("pgbench_halfpeak", m))
+    ok = s["calls_per_s"] * s["codes"].get("OK", 0) / max(1, s["calls"])
+    cells = [m, f"{s['calls_per_s']:.0f}", f"{ok:.0f}", f"{s['p50_ms']:.2f} / {s['p99_ms']:.2f}"]
+    if p:
+        cells += [f"{p['calls_per_s']:.0f}", f"{p['p50_ms']:.2f} / {p['p99_ms']:.2f}",
+                  f"{s['p99_ms'] / max(1e-9, p['p99_ms']):.2f}"]
+    print("| " + " | ".join(cells) + " |")
 PY
 python3 - "$work/overload.json" "${OVERLOAD_DEADLINE:-60ms}" <<'PY'
 import json, sys

@@ -78,7 +78,10 @@ absl::StatusOr<int64_t> ReleaseIdleCodePages() {
   for (const Mapping& mapping : mappings) {
     // A dirty code page (a text relocation) holds what the file does not.
     if (!mapping.trimmable || mapping.dirty_kb != 0) continue;
-    void* start = reinterpret_cast<void*>(mapping.start);
+    // The kernel names mappings by number; there is no pointer to derive
+    // this one from.
+    void* start = reinterpret_cast<void*>(  // NOLINT(performance-no-int-to-ptr)
+        mapping.start);
     const size_t length = mapping.end - mapping.start;
     if (madvise(start, length, MADV_RANDOM) != 0) continue;
     if (madvise(start, length, MADV_DONTNEED) == 0) {

@@ -95,7 +95,8 @@ class WorkQueue {
   // Workers running a task now.
   int busy_ ABSL_GUARDED_BY(mu_) = 0;
   Ticket last_ticket_ ABSL_GUARDED_BY(mu_) = 0;
-  // Recent time a task takes to run (moving average, 1/8 weight per task).
+  // Recent time a task takes to run (moving average, 1/16 weight per task,
+  // each sample capped at 4x the average).
   absl::Duration time_per_task_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   absl::CondVar timer_wakeup_;
   // In ticket order (FIFO; removals keep the order).

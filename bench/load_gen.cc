@@ -154,6 +154,9 @@ struct Results {
   // refusal comes back.
   std::vector<double> not_ok_latencies_ms ABSL_GUARDED_BY(mu);
   std::map<std::string, int64_t> codes ABSL_GUARDED_BY(mu);
+  // The first message seen for each code other than OK, to tell refusals
+  // of different origins apart.
+  std::map<std::string, std::string> first_messages ABSL_GUARDED_BY(mu);
 };
 
 const char* CodeName(grpc::StatusCode code) {
@@ -240,6 +243,10 @@ class Slot {
         results_->latencies_ms.push_back(ms);
         if (!status.ok()) results_->not_ok_latencies_ms.push_back(ms);
         ++results_->codes[CodeName(status.error_code())];
+        if (!status.ok()) {
+          results_->first_messages.emplace(CodeName(status.error_code()),
+                                           status.error_message());
+        }
       }
       if (count > 0 && n >= count) {
         stop_->store(true);
@@ -319,6 +326,22 @@ ProcessUse ReadProcessUse(int pid) {
   }
   closedir(dir);
   return use;
+}
+
+// A string as the inside of a JSON string literal.
+std::string JsonEscape(const std::string& text) {
+  std::string escaped;
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      escaped += '\\';
+      escaped += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      escaped += absl::StrFormat("\\u%04x", static_cast<int>(c));
+    } else {
+      escaped += c;
+    }
+  }
+  return escaped;
 }
 
 double Percentile(const std::vector<double>& sorted, double p) {
@@ -462,6 +485,11 @@ int Main() {
     absl::StrAppend(&codes, codes.empty() ? "" : ", ", "\"", code,
                     "\": ", count);
   }
+  std::string messages;
+  for (const auto& [code, message] : results.first_messages) {
+    absl::StrAppend(&messages, messages.empty() ? "" : ", ", "\"", code,
+                    "\": \"", JsonEscape(message), "\"");
+  }
   // Calls finished inside the window (the measured ones end up to a
   // deadline later, so count by rate rather than by `latencies`).
   const double window_calls = std::max(1.0, achieved * seconds);
@@ -478,6 +506,7 @@ int Main() {
         "\"connections\": %d, \"seconds\": %.2f, \"calls\": %zu, "
         "\"calls_per_s\": %.1f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, "
         "\"p99_ms\": %.3f, \"max_ms\": %.3f, \"codes\": {%s}, "
+        "\"first_messages\": {%s}, "
         "\"not_ok_p50_ms\": %.3f, \"not_ok_p99_ms\": %.3f, "
         "\"client_cpu_s\": %.2f, \"client_cpu_per_call_us\": %.1f, "
         "\"server_cpu_per_call_us\": %.1f, "
@@ -486,7 +515,8 @@ int Main() {
         connections, seconds, latencies.size(), achieved,
         Percentile(latencies, 0.50), Percentile(latencies, 0.90),
         Percentile(latencies, 0.99), latencies.empty() ? 0 : latencies.back(),
-        codes.c_str(), Percentile(not_ok, 0.50), Percentile(not_ok, 0.99), cpu,
+        codes.c_str(), messages.c_str(), Percentile(not_ok, 0.50),
+        Percentile(not_ok, 0.99), cpu,
         latencies.empty() ? 0
                           : cpu * 1e6 / static_cast<double>(latencies.size()),
         server_cpu_per_call_us, server_switches_per_call);

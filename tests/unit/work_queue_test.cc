@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
@@ -11,6 +12,22 @@
 
 namespace suppliers {
 namespace {
+
+// Occupies one worker of `queue` until `release` is notified, and returns
+// once that worker is running it; `*ticket` (when given) names the task.
+void BlockAWorker(WorkQueue& queue, absl::Notification& release,
+                  WorkQueue::Ticket* ticket = nullptr) {
+  auto started = std::make_shared<absl::Notification>();
+  ASSERT_TRUE(queue
+                  .Submit(
+                      [started, &release] {
+                        started->Notify();
+                        release.WaitForNotification();
+                      },
+                      nullptr, absl::InfiniteFuture(), ticket)
+                  .ok());
+  started->WaitForNotification();
+}
 
 TEST(WorkQueueTest, RunsEveryAcceptedTask) {
   std::atomic<int> ran{0};
@@ -26,14 +43,7 @@ TEST(WorkQueueTest, RunsEveryAcceptedTask) {
 TEST(WorkQueueTest, FullQueueAnswersResourceExhausted) {
   WorkQueue queue(1, 2);
   absl::Notification release;
-  absl::Notification started;
-  ASSERT_TRUE(queue
-                  .Submit([&] {
-                    started.Notify();
-                    release.WaitForNotification();
-                  })
-                  .ok());
-  started.WaitForNotification();  // the only worker is now busy
+  BlockAWorker(queue, release);  // the only worker is now busy
   EXPECT_TRUE(queue.Submit([] {}).ok());
   EXPECT_TRUE(queue.Submit([] {}).ok());
   const absl::Status third = queue.Submit([] {});
@@ -52,14 +62,7 @@ TEST(WorkQueueTest, StoppedQueueRefusesWithUnavailable) {
 TEST(WorkQueueTest, ATaskNoWorkerTookByItsExpiryIsShedInstead) {
   WorkQueue queue(1, 10);
   absl::Notification release;
-  absl::Notification started;
-  ASSERT_TRUE(queue
-                  .Submit([&] {
-                    started.Notify();
-                    release.WaitForNotification();
-                  })
-                  .ok());
-  started.WaitForNotification();  // the only worker is stuck
+  BlockAWorker(queue, release);  // the only worker is stuck
   std::atomic<bool> ran{false};
   absl::Notification shed;
   absl::Status shed_status;
@@ -176,17 +179,8 @@ TEST(WorkQueueTest, ACallThatCannotStartInTimeIsRefusedAtOnce) {
 TEST(WorkQueueTest, AWithdrawnTaskNeverRunsAndLeavesTheQueue) {
   WorkQueue queue(1, 16);
   absl::Notification release;
-  absl::Notification started;
   WorkQueue::Ticket blocker = 0;
-  ASSERT_TRUE(queue
-                  .Submit(
-                      [&] {
-                        started.Notify();
-                        release.WaitForNotification();
-                      },
-                      nullptr, absl::InfiniteFuture(), &blocker)
-                  .ok());
-  started.WaitForNotification();
+  BlockAWorker(queue, release, &blocker);
   std::atomic<int> ran{0};
   std::atomic<int> shed{0};
   std::vector<WorkQueue::Ticket> tickets(5);
@@ -218,14 +212,7 @@ TEST(WorkQueueTest, WithdrawnTasksDoNotLengthenTheExpectedWait) {
   WorkQueue queue(1, 4096);
   Warm(queue, absl::Milliseconds(10), 16);
   absl::Notification release;
-  absl::Notification started;
-  ASSERT_TRUE(queue
-                  .Submit([&] {
-                    started.Notify();
-                    release.WaitForNotification();
-                  })
-                  .ok());
-  started.WaitForNotification();
+  BlockAWorker(queue, release);
   // 300 cancelled calls would be ~3 s of expected wait if they stayed.
   for (int i = 0; i < 300; ++i) {
     WorkQueue::Ticket ticket = 0;

@@ -64,8 +64,8 @@ absl::Status WorkQueue::Submit(Task&& task, Shed&& shed, absl::Time expire_at,
   // Idle workers take the queued tasks at once, so no expiry can pass:
   // waking the timer thread for them would cost a context switch per call
   // when the server is not saturated. Past that, the timer must know.
-  const size_t idle = static_cast<size_t>(std::max(0, thread_count_ - busy_));
-  if (entries_.size() > idle && expire_at < timer_until_) {
+  if (entries_.size() > static_cast<size_t>(IdleWorkersLocked()) &&
+      expire_at < timer_until_) {
     timer_wakeup_.Signal();
   }
   return absl::OkStatus();
@@ -108,11 +108,14 @@ absl::Duration WorkQueue::ExpectedWait() const {
   return ExpectedWaitLocked();
 }
 
+int WorkQueue::IdleWorkersLocked() const {
+  return std::max(0, thread_count_ - busy_);
+}
+
 absl::Duration WorkQueue::ExpectedWaitLocked() const {
   // Tasks that must start before this one, beyond the idle workers, each
   // holding a worker for the recent time per task.
-  const int idle = std::max(0, thread_count_ - busy_);
-  const int ahead = static_cast<int>(entries_.size()) + 1 - idle;
+  const int ahead = static_cast<int>(entries_.size()) + 1 - IdleWorkersLocked();
   if (ahead <= 0 || thread_count_ == 0) return absl::ZeroDuration();
   return time_per_task_ * ahead / thread_count_;
 }

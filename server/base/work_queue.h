@@ -87,6 +87,8 @@ class WorkQueue {
 
   void Work();
   void ShedExpired();
+  // Workers waiting for a task: they take new tasks at once.
+  int IdleWorkersLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Duration ExpectedWaitLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t capacity_;

@@ -241,9 +241,9 @@ class Slot {
         absl::MutexLock lock(&results_->mu);
         const double ms = absl::ToDoubleMilliseconds(now - started_);
         results_->latencies_ms.push_back(ms);
-        if (!status.ok()) results_->not_ok_latencies_ms.push_back(ms);
         ++results_->codes[CodeName(status.error_code())];
         if (!status.ok()) {
+          results_->not_ok_latencies_ms.push_back(ms);
           results_->first_messages.emplace(CodeName(status.error_code()),
                                            status.error_message());
         }
@@ -490,9 +490,13 @@ int Main() {
     absl::StrAppend(&messages, messages.empty() ? "" : ", ", "\"", code,
                     "\": \"", JsonEscape(message), "\"");
   }
-  // Calls finished inside the window (the measured ones end up to a
-  // deadline later, so count by rate rather than by `latencies`).
-  const double window_calls = std::max(1.0, achieved * seconds);
+  // The measured calls: started in the window and answered before its end.
+  const double window_calls =
+      std::max(1.0, static_cast<double>(latencies.size()));
+  // Answered with OK: a refusal is cheap, not served.
+  const auto ok = results.codes.find("OK");
+  const double ok_achieved =
+      ok == results.codes.end() ? 0 : static_cast<double>(ok->second) / seconds;
   const double server_cpu_per_call_us =
       (server_after.cpu_seconds - server_before.cpu_seconds) * 1e6 /
       window_calls;
@@ -504,7 +508,8 @@ int Main() {
     std::printf(
         "{\"label\": \"%s\", \"method\": \"%s\", \"in_flight\": %d, "
         "\"connections\": %d, \"seconds\": %.2f, \"calls\": %zu, "
-        "\"calls_per_s\": %.1f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, "
+        "\"calls_per_s\": %.1f, \"ok_calls_per_s\": %.1f, "
+        "\"p50_ms\": %.3f, \"p90_ms\": %.3f, "
         "\"p99_ms\": %.3f, \"max_ms\": %.3f, \"codes\": {%s}, "
         "\"first_messages\": {%s}, "
         "\"not_ok_p50_ms\": %.3f, \"not_ok_p99_ms\": %.3f, "
@@ -512,7 +517,7 @@ int Main() {
         "\"server_cpu_per_call_us\": %.1f, "
         "\"server_context_switches_per_call\": %.2f}\n",
         absl::GetFlag(FLAGS_label).c_str(), method.c_str(), in_flight,
-        connections, seconds, latencies.size(), achieved,
+        connections, seconds, latencies.size(), achieved, ok_achieved,
         Percentile(latencies, 0.50), Percentile(latencies, 0.90),
         Percentile(latencies, 0.99), latencies.empty() ? 0 : latencies.back(),
         codes.c_str(), messages.c_str(), Percentile(not_ok, 0.50),

@@ -61,6 +61,11 @@ ABSL_FLAG(absl::Duration, max_queue_wait, absl::Seconds(1),
           "longest a call may wait for a database worker; a call expected to "
           "wait longer (from the recent time per call and the calls ahead "
           "of it) is refused at once with RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, read_connections, -1,
+          "single-statement reads (GetVendor, GetPart) are sent from one "
+          "driver thread on at most this many pooled connections, without a "
+          "worker per call (-1: the pool max size; 0: off, they run on the "
+          "workers)");
 ABSL_FLAG(int, max_concurrent_streams, 0,
           "streaming calls (drawing uploads and downloads) open at once; one "
           "more is RESOURCE_EXHAUSTED (0: half the pool max size)");
@@ -181,6 +186,7 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
   options.worker_threads = absl::GetFlag(FLAGS_workers);
   options.work_queue_capacity = absl::GetFlag(FLAGS_queue_capacity);
   options.max_queue_wait = absl::GetFlag(FLAGS_max_queue_wait);
+  options.read_connections = absl::GetFlag(FLAGS_read_connections);
   options.health_interval = absl::GetFlag(FLAGS_health_interval);
   options.access_log = absl::GetFlag(FLAGS_access_log);
   options.drawings.max_bytes = absl::GetFlag(FLAGS_max_drawing_bytes);

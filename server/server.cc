@@ -20,6 +20,7 @@
 #include "server/db/call_canceller.h"
 #include "server/db/health_monitor.h"
 #include "server/db/migrations.h"
+#include "server/db/statement_driver.h"
 #include "server/db/statements.h"
 #include "server/db/transaction_runner.h"
 #include "server/rpc/access_log.h"
@@ -88,6 +89,10 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   if (options.max_queue_wait <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("max queue wait must be positive");
   }
+  if (options.read_connections < -1) {
+    return absl::InvalidArgumentError(
+        "read connections must be -1 (the pool max size), 0 (off) or more");
+  }
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(options.listen_address, options.tls);
   if (!credentials.ok()) return credentials.status();
@@ -116,6 +121,15 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   self->work_queue_ = std::make_unique<WorkQueue>(opts.worker_threads,
                                                   opts.work_queue_capacity);
   self->cancel_queue_ = std::make_unique<WorkQueue>(1, 1024);
+  if (opts.read_connections != 0) {
+    StatementDriver::Options reads;
+    reads.max_connections =
+        opts.read_connections > 0 ? opts.read_connections : opts.pool.max_size;
+    reads.queue_capacity = static_cast<size_t>(opts.work_queue_capacity);
+    reads.max_queue_wait = opts.max_queue_wait;
+    self->statement_driver_ = std::make_unique<StatementDriver>(
+        *self->pool_, *self->work_queue_, reads);
+  }
   self->stream_guard_ = std::make_unique<StreamGuard>(opts.streams);
   self->canceller_ = std::make_unique<CallCanceller>();
   self->runtime_ = std::make_unique<CallRuntime>(
@@ -123,7 +137,7 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
                   self->canceller_.get(), self->stream_guard_.get(),
                   self->authenticator_.get(), opts.default_call_deadline,
                   opts.default_stream_deadline, opts.pool.acquire_timeout,
-                  opts.max_queue_wait});
+                  opts.max_queue_wait, self->statement_driver_.get()});
   self->transactions_ = std::make_unique<TransactionRunner>(*self->pool_);
   self->vendor_store_ = std::make_unique<VendorStore>(*self->transactions_);
   self->part_store_ = std::make_unique<PartStore>(*self->transactions_);
@@ -212,6 +226,8 @@ void SuppliersServer::Shutdown(absl::Duration grace) {
   // Work still queued fails fast (UNAVAILABLE) instead of reaching the
   // database.
   if (pool_ != nullptr) pool_->Shutdown();
+  // Before the work queue: the driver's connection requests run there.
+  if (statement_driver_ != nullptr) statement_driver_->Stop();
   if (work_queue_ != nullptr) work_queue_->Stop();
   if (cancel_queue_ != nullptr) cancel_queue_->Stop();
 }

@@ -29,6 +29,7 @@ class DrawingStore;
 class HealthMonitor;
 class PartServiceImpl;
 class PartStore;
+class StatementDriver;
 class VendorServiceImpl;
 class TransactionRunner;
 class VendorStore;
@@ -48,8 +49,14 @@ struct ServerOptions {
   // expected wait (work_queue.h): a call is queued while the wait fits its
   // deadline, the acquire timeout and max_queue_wait.
   int work_queue_capacity = 4096;
-  // Longest a unary call may wait for a worker.
+  // Longest a unary call may wait for a worker (or, for a read sent
+  // without one, for a connection).
   absl::Duration max_queue_wait = absl::Seconds(1);
+  // Single-statement reads (GetVendor, GetPart) go out through the
+  // StatementDriver, without a worker thread: at most this many pooled
+  // connections at once (they yield to other callers waiting for the
+  // pool); 0 turns the driver off, so those reads run on the workers too.
+  int read_connections = -1;  // -1: pool.max_size
   // Bound on a call whose client set no deadline.
   absl::Duration default_call_deadline = absl::Seconds(30);
   // The same for streaming calls (drawing upload and download).
@@ -111,6 +118,8 @@ class SuppliersServer {
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<WorkQueue> work_queue_;
   std::unique_ptr<WorkQueue> cancel_queue_;
+  // After the pool and the work queue: it leases from one through the other.
+  std::unique_ptr<StatementDriver> statement_driver_;
   std::unique_ptr<StreamGuard> stream_guard_;
   std::unique_ptr<CallCanceller> canceller_;
   std::unique_ptr<Authenticator> authenticator_;

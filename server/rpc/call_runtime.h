@@ -15,6 +15,7 @@
 #include "server/base/work_queue.h"
 #include "server/db/call_canceller.h"
 #include "server/db/call_context.h"
+#include "server/db/statement_driver.h"
 #include "server/rpc/authenticator.h"
 #include "server/rpc/stream_guard.h"
 
@@ -40,6 +41,9 @@ struct CallRuntime {
   // Longest a unary call may wait for a worker. A call whose expected wait
   // (work_queue.h) passes this or its own deadline is refused at once.
   absl::Duration max_queue_wait = absl::Seconds(1);
+  // Single-statement reads, sent without a worker; nullptr: they run on
+  // `work` like everything else.
+  StatementDriver* reads = nullptr;
 };
 
 // When the server checks credentials: OK if the caller (token or client

@@ -17,8 +17,8 @@ grpc::ServerUnaryReactor* PartServiceImpl::CreatePart(
 grpc::ServerUnaryReactor* PartServiceImpl::GetPart(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return ServeFromStore(context, request, response, runtime_, store_,
-                        &PartStore::Get);
+  return ServeSingleRead(context, request, response, runtime_, store_,
+                         &PartStore::PlanGet, &PartStore::Get);
 }
 
 grpc::ServerUnaryReactor* PartServiceImpl::ListParts(

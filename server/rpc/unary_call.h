@@ -1,8 +1,9 @@
 // Owns the reactor of every unary call: it parses the request (a malformed
 // one is INVALID_ARGUMENT at once), queues the call's database work (shed
 // with RESOURCE_EXHAUSTED when the queue is full or no worker takes it in
-// time), forwards cancellation to the running SQL statement, and finishes
-// the call through the one status mapping.
+// time) or, for a single-statement read, hands its statement to the
+// StatementDriver, forwards cancellation to the running SQL statement, and
+// finishes the call through the one status mapping.
 #ifndef SUPPLIERS_SERVER_RPC_UNARY_CALL_H_
 #define SUPPLIERS_SERVER_RPC_UNARY_CALL_H_
 
@@ -21,6 +22,7 @@
 #include "server/rpc/call_runtime.h"
 #include "server/rpc/grpc_status.h"
 #include "server/rpc/message_codec.h"
+#include "server/store/single_read.h"
 
 namespace suppliers {
 
@@ -34,6 +36,8 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
   using Handler = absl::AnyInvocable<absl::StatusOr<Response>(
                                          CallContext&, const Request&) &&>;
+  using Planner = absl::AnyInvocable<absl::StatusOr<SingleRead<Response>>(
+                                         const Request&) &&>;
 
   UnaryCall(grpc::CallbackServerContext* context,
             grpc::ByteBuffer* response_bytes, const CallRuntime& runtime)
@@ -81,11 +85,61 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
     if (!queued.ok()) Finish(ToGrpcStatus(queued));
   }
 
+  // For a read that is one statement: plans it (validation errors at once,
+  // on this thread) and sends it through the runtime's StatementDriver,
+  // which answers on its own thread; `handler` runs it on a worker instead
+  // when the server has no driver.
+  void StartRead(const grpc::ByteBuffer& request_bytes, Planner plan,
+                 Handler handler) {
+    if (runtime_.reads == nullptr) {
+      Start(request_bytes, std::move(handler));
+      return;
+    }
+    if (absl::Status authorized =
+            AuthorizeCall(runtime_, *context_, Request::descriptor());
+        !authorized.ok()) {
+      Finish(ToGrpcStatus(authorized));
+      return;
+    }
+    if (absl::Status parsed = ParseMessage(request_bytes, &request_);
+        !parsed.ok()) {
+      Finish(ToGrpcStatus(parsed));
+      return;
+    }
+    absl::StatusOr<SingleRead<Response>> read = std::move(plan)(request_);
+    if (!read.ok()) {
+      Finish(ToGrpcStatus(read.status()));
+      return;
+    }
+    answer_ = std::move(read->answer);
+    absl::Status sent = runtime_.reads->Submit(
+        call_, std::move(read->statement),
+        [this](absl::StatusOr<ResultRows> rows) {
+          absl::Status status = rows.status();
+          if (status.ok()) {
+            absl::StatusOr<Response> response = answer_(*rows);
+            status = response.status();
+            if (status.ok())
+              status = SerializeMessage(*response, response_bytes_);
+          }
+          Finish(ToGrpcStatus(status));
+          // `this` may be deleted from here on.
+        },
+        &read_ticket_);
+    if (!sent.ok()) Finish(ToGrpcStatus(sent));
+  }
+
   // A call cancelled (or past its deadline) while still queued leaves the
   // queue at once, so that it neither holds a worker later nor lengthens
   // the wait the queue expects for live calls; one already running has its
   // SQL cancelled.
   void OnCancel() override {
+    if (read_ticket_ != 0 && runtime_.reads->Withdraw(read_ticket_)) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                          "the call was cancelled before a database "
+                          "connection took it"));
+      return;
+    }
     if (ticket_ != 0 && runtime_.work->Withdraw(ticket_)) {
       Finish(grpc::Status(grpc::StatusCode::CANCELLED,
                           "the call was cancelled before a database worker "
@@ -105,6 +159,9 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   const std::shared_ptr<CallContext> call_;
   // The queued work, once accepted (set before gRPC can call OnCancel).
   WorkQueue::Ticket ticket_ = 0;
+  // The same for a read sent through the StatementDriver, and its mapping.
+  StatementDriver::Ticket read_ticket_ = 0;
+  absl::AnyInvocable<absl::StatusOr<Response>(const ResultRows&) const> answer_;
 };
 
 // The whole body of a service method whose logic is one store method:
@@ -119,6 +176,25 @@ grpc::ServerUnaryReactor* ServeFromStore(
               [&store, method](CallContext& call, const Request& parsed) {
                 return (store.*method)(call, parsed);
               });
+  return call;
+}
+
+// The whole body of a service method whose logic is a single-statement
+// read: `(store.*plan)(request)` through the StatementDriver, or
+// `(store.*run)(call, request)` on a worker when the server has none.
+template <typename Store, typename Request, typename Response>
+grpc::ServerUnaryReactor* ServeSingleRead(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response, const CallRuntime& runtime, Store& store,
+    absl::StatusOr<SingleRead<Response>> (Store::*plan)(const Request&) const,
+    absl::StatusOr<Response> (Store::*run)(CallContext&, const Request&)) {
+  auto* call = new UnaryCall<Request, Response>(context, response, runtime);
+  call->StartRead(
+      *request,
+      [&store, plan](const Request& parsed) { return (store.*plan)(parsed); },
+      [&store, run](CallContext& call, const Request& parsed) {
+        return (store.*run)(call, parsed);
+      });
   return call;
 }
 

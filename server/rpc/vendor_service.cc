@@ -23,8 +23,8 @@ grpc::ServerUnaryReactor* VendorServiceImpl::BatchCreateVendors(
 grpc::ServerUnaryReactor* VendorServiceImpl::GetVendor(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return ServeFromStore(context, request, response, runtime_, store_,
-                        &VendorStore::Get);
+  return ServeSingleRead(context, request, response, runtime_, store_,
+                         &VendorStore::PlanGet, &VendorStore::Get);
 }
 
 grpc::ServerUnaryReactor* VendorServiceImpl::ListVendors(

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "pqxx/pqxx"
@@ -32,6 +33,20 @@ v1::Part PartFromRow(const pqxx::row& row) {
   part.set_etag(row[2].as<std::string>());
   for (int32_t id : ParseIntArray(row[3].as<std::string>())) {
     part.add_vendor_ids(id);
+  }
+  return part;
+}
+
+// The same columns, from libpq's text result.
+v1::Part PartFromRow(const ResultRows& rows, int row) {
+  v1::Part part;
+  int32_t id = 0;
+  (void)absl::SimpleAtoi(rows.Text(row, 0), &id);
+  part.set_part_id(id);
+  part.set_part_name(std::string(rows.Text(row, 1)));
+  part.set_etag(std::string(rows.Text(row, 2)));
+  for (int32_t vendor_id : ParseIntArray(rows.Text(row, 3))) {
+    part.add_vendor_ids(vendor_id);
   }
   return part;
 }
@@ -124,20 +139,25 @@ absl::StatusOr<v1::CreatePartResponse> PartStore::Create(
       });
 }
 
-absl::StatusOr<v1::GetPartResponse> PartStore::Get(
-    CallContext& call, const v1::GetPartRequest& request) {
+absl::StatusOr<SingleRead<v1::GetPartResponse>> PartStore::PlanGet(
+    const v1::GetPartRequest& request) const {
   if (absl::Status s = ValidateId("part_id", request.part_id()); !s.ok()) {
     return s;
   }
-  return transactions_.RunFor<v1::GetPartResponse>(
-      call, Access::kReadOnly,
-      [&](pqxx::transaction_base& txn, v1::GetPartResponse& response) {
-        absl::StatusOr<v1::Part> part = ReadPart(txn, request.part_id());
-        if (!part.ok()) return part.status();
-        *response.mutable_part() = *std::move(part);
-        return absl::OkStatus();
-      },
-      Scope::kSingleStatement);
+  return SingleRead<v1::GetPartResponse>{
+      {sql::kPartGet.name, {absl::StrCat(request.part_id())}},
+      [part_id = request.part_id()](
+          const ResultRows& rows) -> absl::StatusOr<v1::GetPartResponse> {
+        if (rows.empty()) return NotFound("part", part_id);
+        v1::GetPartResponse response;
+        *response.mutable_part() = PartFromRow(rows, 0);
+        return response;
+      }};
+}
+
+absl::StatusOr<v1::GetPartResponse> PartStore::Get(
+    CallContext& call, const v1::GetPartRequest& request) {
+  return RunSingleRead(transactions_, call, PlanGet(request));
 }
 
 absl::StatusOr<v1::ListPartsResponse> PartStore::List(

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "server/db/call_context.h"
 #include "server/db/transaction_runner.h"
+#include "server/store/single_read.h"
 #include "suppliers/v1/part.pb.h"
 
 namespace suppliers {
@@ -33,6 +34,10 @@ class PartStore {
       CallContext& call, const v1::CreatePartRequest& request);
   absl::StatusOr<v1::GetPartResponse> Get(CallContext& call,
                                           const v1::GetPartRequest& request);
+  // Get as one statement and its mapping, for the StatementDriver; the
+  // same validation errors as Get.
+  absl::StatusOr<SingleRead<v1::GetPartResponse>> PlanGet(
+      const v1::GetPartRequest& request) const;
   absl::StatusOr<v1::ListPartsResponse> List(
       CallContext& call, const v1::ListPartsRequest& request);
   absl::StatusOr<v1::BatchGetPartsResponse> BatchGet(

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "pqxx/pqxx"
 #include "server/base/errors.h"
@@ -27,6 +28,18 @@ v1::Vendor VendorFromRow(const pqxx::row& row) {
   vendor.set_vendor_id(row[0].as<int32_t>());
   vendor.set_vendor_name(row[1].as<std::string>());
   vendor.set_etag(row[2].as<std::string>());
+  return vendor;
+}
+
+// The same columns, from libpq's text result. vendor_id is an int4 column,
+// so its text always parses.
+v1::Vendor VendorFromRow(const ResultRows& rows, int row) {
+  v1::Vendor vendor;
+  int32_t id = 0;
+  (void)absl::SimpleAtoi(rows.Text(row, 0), &id);
+  vendor.set_vendor_id(id);
+  vendor.set_vendor_name(std::string(rows.Text(row, 1)));
+  vendor.set_etag(std::string(rows.Text(row, 2)));
   return vendor;
 }
 
@@ -91,21 +104,25 @@ absl::StatusOr<v1::BatchCreateVendorsResponse> VendorStore::BatchCreate(
       Scope::kSingleStatement);
 }
 
-absl::StatusOr<v1::GetVendorResponse> VendorStore::Get(
-    CallContext& call, const v1::GetVendorRequest& request) {
+absl::StatusOr<SingleRead<v1::GetVendorResponse>> VendorStore::PlanGet(
+    const v1::GetVendorRequest& request) const {
   if (absl::Status s = ValidateId("vendor_id", request.vendor_id()); !s.ok()) {
     return s;
   }
-  return transactions_.RunFor<v1::GetVendorResponse>(
-      call, Access::kReadOnly,
-      [&](pqxx::transaction_base& txn, v1::GetVendorResponse& response) {
-        const pqxx::result rows =
-            txn.exec_prepared(sql::kVendorGet.name, request.vendor_id());
-        if (rows.empty()) return NotFound("vendor", request.vendor_id());
-        *response.mutable_vendor() = VendorFromRow(rows[0]);
-        return absl::OkStatus();
-      },
-      Scope::kSingleStatement);
+  return SingleRead<v1::GetVendorResponse>{
+      {sql::kVendorGet.name, {absl::StrCat(request.vendor_id())}},
+      [vendor_id = request.vendor_id()](
+          const ResultRows& rows) -> absl::StatusOr<v1::GetVendorResponse> {
+        if (rows.empty()) return NotFound("vendor", vendor_id);
+        v1::GetVendorResponse response;
+        *response.mutable_vendor() = VendorFromRow(rows, 0);
+        return response;
+      }};
+}
+
+absl::StatusOr<v1::GetVendorResponse> VendorStore::Get(
+    CallContext& call, const v1::GetVendorRequest& request) {
+  return RunSingleRead(transactions_, call, PlanGet(request));
 }
 
 absl::StatusOr<v1::ListVendorsResponse> VendorStore::List(

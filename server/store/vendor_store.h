@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "server/db/call_context.h"
 #include "server/db/transaction_runner.h"
+#include "server/store/single_read.h"
 #include "suppliers/v1/vendor.pb.h"
 
 namespace suppliers {
@@ -34,6 +35,10 @@ class VendorStore {
       CallContext& call, const v1::BatchCreateVendorsRequest& request);
   absl::StatusOr<v1::GetVendorResponse> Get(
       CallContext& call, const v1::GetVendorRequest& request);
+  // Get as one statement and its mapping, for the StatementDriver; the
+  // same validation errors as Get.
+  absl::StatusOr<SingleRead<v1::GetVendorResponse>> PlanGet(
+      const v1::GetVendorRequest& request) const;
   absl::StatusOr<v1::ListVendorsResponse> List(
       CallContext& call, const v1::ListVendorsRequest& request);
   absl::StatusOr<v1::BatchGetVendorsResponse> BatchGet(

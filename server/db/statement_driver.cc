@@ -1,0 +1,725 @@
+// Owns running single read-only statements without a thread per
+// connection: one driver thread, a few pooled connections in libpq's
+// non-blocking mode under one epoll, callers sending on an idle connection
+// from their own thread.
+#include "server/db/statement_driver.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "pqxx/except"
+#include "server/base/errors.h"
+#include "server/db/database_errors.h"
+#include "server/db/pg_connection.h"
+#include "server/db/statements.h"
+
+namespace suppliers {
+namespace {
+
+// Attempts of one statement that a stray cancel (meant for the
+// connection's previous call) interrupted; see TransactionSession::Fail.
+constexpr int kMaxAttempts = 3;
+// How often queued statements are checked for their expiry, and idle
+// connections for their linger time, when nothing else wakes the driver.
+constexpr int kQueuedTickMs = 5;
+constexpr int kIdleTickMs = 50;
+
+absl::Status ShuttingDown() {
+  return ErrorWithInfo(absl::StatusCode::kUnavailable,
+                       "the server is shutting down", "SHUTTING_DOWN", {});
+}
+
+absl::Status CallCancelled() {
+  return absl::CancelledError("the call was cancelled by the client");
+}
+
+absl::Status DeadlinePassed() {
+  return ErrorWithInfo(absl::StatusCode::kDeadlineExceeded,
+                       "the call's deadline passed before the database work "
+                       "could finish",
+                       "DEADLINE_PASSED", {});
+}
+
+// Whether the session defaults the connection holds fit a read-only call
+// with `remaining_ms` left (as EnsureSessionDefaults in the runner).
+bool DefaultsFit(const PgConnection::SessionDefaults& current,
+                 int64_t remaining_ms) {
+  return current.read_only == true &&
+         current.statement_timeout_ms >= remaining_ms &&
+         current.statement_timeout_ms <= remaining_ms + remaining_ms / 4;
+}
+
+bool SendPrepared(PGconn* raw, const char* name,
+                  const std::vector<std::string>& params) {
+  const char* values[16];
+  std::vector<const char*> more;
+  const char** pointers = values;
+  if (params.size() > std::size(values)) {
+    more.resize(params.size());
+    pointers = more.data();
+  }
+  for (size_t i = 0; i < params.size(); ++i) pointers[i] = params[i].c_str();
+  return PQsendQueryPrepared(raw, name, static_cast<int>(params.size()),
+                             pointers, nullptr, nullptr, 0) == 1;
+}
+
+// The status a failed reply maps to, through the one classification.
+absl::Status FromFailedReply(PGconn* raw, const PGresult* result,
+                             bool cancelled) {
+  try {
+    ThrowLibpqError(raw, result);
+  } catch (const std::exception& e) {
+    return FromDatabaseException(e, cancelled, /*read_only=*/true);
+  }
+}
+
+absl::Status FromBrokenConnection(PGconn* raw, bool cancelled) {
+  return FromDatabaseException(
+      pqxx::broken_connection(raw != nullptr ? PQerrorMessage(raw) : ""),
+      cancelled, /*read_only=*/true);
+}
+
+}  // namespace
+
+namespace {
+struct ClearResult {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+}  // namespace
+
+struct StatementDriver::InFlight {
+  // A change of session defaults (to `timeout_ms`) ahead of the next job,
+  // or a call's statement.
+  bool sets_defaults = false;
+  int64_t timeout_ms = 0;
+  std::optional<Job> job;
+  // The statement's first result so far (complete at the Sync's result).
+  std::unique_ptr<PGresult, ClearResult> result;
+};
+
+struct StatementDriver::Connection {
+  Connection(uint64_t id, ConnectionPool::Lease lease)
+      : id(id),
+        lease(std::move(lease)),
+        raw(this->lease.connection().raw_handle()),
+        sent_defaults(this->lease.connection().session_defaults()) {}
+  const uint64_t id;
+  ConnectionPool::Lease lease;
+  PGconn* const raw;
+  // In the order sent, so in the order their replies come.
+  std::deque<InFlight> in_flight;
+  // The session defaults once everything sent has run (unknown after a
+  // change failed).
+  PgConnection::SessionDefaults sent_defaults;
+  bool watching_write = false;
+  absl::Time idle_since;
+};
+
+void StatementDriver::Deferred::Answer(Job& job,
+                                       absl::StatusOr<ResultRows> result) {
+  answers.emplace_back(std::move(job.done), std::move(result));
+}
+
+StatementDriver::StatementDriver(ConnectionPool& pool, WorkQueue& blocking_work,
+                                 Options options)
+    : pool_(pool),
+      blocking_work_(blocking_work),
+      options_(options),
+      epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.u64 = 0;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake);
+  thread_ = std::thread([this] { Loop(); });
+}
+
+StatementDriver::~StatementDriver() {
+  Stop();
+  close(wake_fd_);
+  close(epoll_fd_);
+}
+
+absl::Status StatementDriver::Submit(std::shared_ptr<CallContext> call,
+                                     StatementCall statement, Done&& done,
+                                     Ticket* ticket) {
+  Deferred deferred;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return ShuttingDown();
+    if (call->cancelled()) return CallCancelled();
+    const absl::Time now = absl::Now();
+    Job job;
+    job.call = std::move(call);
+    job.statement = std::move(statement);
+    job.expire_at =
+        std::min({job.call->deadline(), job.call->acquire_deadline(),
+                  now + options_.max_queue_wait});
+    // First come, first served: nothing overtakes the queue.
+    Connection* room = queue_.empty() ? LeastBusyLocked() : nullptr;
+    if (room == nullptr) {
+      if (queue_.size() >= options_.queue_capacity) {
+        return ErrorWithInfo(
+            absl::StatusCode::kResourceExhausted,
+            absl::StrCat(queue_.size(),
+                         " reads are queued for the database; retry with "
+                         "backoff"),
+            "SERVER_SATURATED", {});
+      }
+      const absl::Duration wait = ExpectedWaitLocked();
+      const absl::Duration budget = job.expire_at - now;
+      if (wait > budget / 2) {
+        return ErrorWithInfo(
+            absl::StatusCode::kResourceExhausted,
+            absl::StrCat(queue_.size(),
+                         " reads are queued for the database, an expected "
+                         "wait of ",
+                         absl::ToInt64Milliseconds(wait),
+                         "ms, more than half of the ",
+                         absl::ToInt64Milliseconds(budget),
+                         "ms this call may wait; retry with backoff"),
+            "SERVER_SATURATED", {});
+      }
+    }
+    job.ticket = ++last_ticket_;
+    job.done = std::move(done);
+    if (ticket != nullptr) *ticket = job.ticket;
+    if (room != nullptr) {
+      (void)SendLocked(*room, std::move(job), deferred);
+    } else {
+      queue_.push_back(std::move(job));
+    }
+    AcquireMoreLocked();
+  }
+  RunDeferred(deferred);
+  return absl::OkStatus();
+}
+
+bool StatementDriver::Withdraw(Ticket ticket) {
+  Done withdrawn;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = std::find_if(queue_.begin(), queue_.end(), [&](const Job& job) {
+      return job.ticket == ticket;
+    });
+    if (it == queue_.end()) return false;
+    withdrawn = std::move(it->done);
+    queue_.erase(it);
+  }
+  return true;  // `withdrawn` is destroyed here, outside the lock
+}
+
+void StatementDriver::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  Deferred deferred;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    for (Job& job : queue_) deferred.Answer(job, ShuttingDown());
+    queue_.clear();
+  }
+  const uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
+  RunDeferred(deferred);
+  thread_.join();
+  {
+    absl::MutexLock lock(&mu_);
+    while (!connections_.empty()) {
+      RetireLocked(*connections_.back(), /*broken=*/false, deferred);
+    }
+  }
+  RunDeferred(deferred);
+}
+
+int StatementDriver::connections() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(connections_.size());
+}
+
+int StatementDriver::queued() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(queue_.size());
+}
+
+void StatementDriver::RunDeferred(Deferred& deferred) {
+  // Cancels first: they concern statements running now.
+  for (const std::shared_ptr<CallContext>& call : deferred.cancels) {
+    call->Cancel();
+  }
+  deferred.cancels.clear();
+  for (auto& [done, result] : deferred.answers) {
+    std::move(done)(std::move(result));
+  }
+  deferred.answers.clear();
+  deferred.releases.clear();  // hands the connections back to the pool
+}
+
+void StatementDriver::Loop() {
+  epoll_event events[32];
+  absl::Time next_tick = absl::InfinitePast();
+  while (true) {
+    int timeout_ms = -1;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_ && acquiring_ == 0 &&
+          std::all_of(connections_.begin(), connections_.end(),
+                      [](const std::unique_ptr<Connection>& c) {
+                        return c->in_flight.empty();
+                      })) {
+        return;
+      }
+      if (!queue_.empty()) {
+        timeout_ms = kQueuedTickMs;
+      } else if (!connections_.empty() || stopping_) {
+        timeout_ms = kIdleTickMs;
+      }
+    }
+    const int ready = epoll_wait(epoll_fd_, events, 32, timeout_ms);
+    Deferred deferred;
+    {
+      absl::MutexLock lock(&mu_);
+      for (int i = 0; i < ready; ++i) {
+        if (events[i].data.u64 == 0) {
+          uint64_t drained;
+          (void)!read(wake_fd_, &drained, sizeof(drained));
+          continue;
+        }
+        // It may have been retired by a caller's failed send meanwhile.
+        if (Connection* c = FindLocked(events[i].data.u64); c != nullptr) {
+          OnReadyLocked(*c, events[i].events, deferred);
+        }
+      }
+      const absl::Time now = absl::Now();
+      if (now >= next_tick) {
+        ShedExpiredLocked(now, deferred);
+        ReleaseLingeringLocked(now, deferred);
+        next_tick = now + absl::Milliseconds(kQueuedTickMs);
+      }
+      // Calls put back after a lost connection go to those with room.
+      FeedAllLocked(deferred);
+      AcquireMoreLocked();
+    }
+    RunDeferred(deferred);
+  }
+}
+
+void StatementDriver::Adopt(absl::StatusOr<ConnectionPool::Lease> lease) {
+  Deferred deferred;
+  {
+    absl::MutexLock lock(&mu_);
+    --acquiring_;
+    if (!lease.ok()) {
+      // No connection at all to serve the queue: the reason goes to the
+      // callers now rather than at their expiry.
+      if (connections_.empty() && acquiring_ == 0) {
+        for (Job& job : queue_) deferred.Answer(job, lease.status());
+        queue_.clear();
+      }
+    } else if (stopping_ || lease->connection().raw_handle() == nullptr) {
+      deferred.releases.push_back(*std::move(lease));
+    } else {
+      auto connection = std::make_unique<Connection>(++last_connection_id_,
+                                                     *std::move(lease));
+      epoll_event watch{};
+      watch.events = EPOLLIN;
+      watch.data.u64 = connection->id;
+      if (PQsetnonblocking(connection->raw, 1) != 0 ||
+          PQenterPipelineMode(connection->raw) != 1 ||
+          epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, PQsocket(connection->raw),
+                    &watch) != 0) {
+        connection->lease.MarkBroken();
+        deferred.releases.push_back(std::move(connection->lease));
+      } else {
+        connection->idle_since = absl::Now();
+        connections_.push_back(std::move(connection));
+        FeedLocked(*connections_.back(), deferred);
+      }
+      AcquireMoreLocked();
+    }
+  }
+  RunDeferred(deferred);
+}
+
+void StatementDriver::AcquireMoreLocked() {
+  if (stopping_ || acquiring_ > 0) return;
+  const int have = static_cast<int>(connections_.size());
+  if (have >= options_.max_connections) return;
+  // One more connection while the work is more than one statement per
+  // connection: replies then come from several backends at once.
+  size_t work = queue_.size();
+  for (const std::unique_ptr<Connection>& c : connections_) {
+    work += c->in_flight.size();
+  }
+  if (work <= static_cast<size_t>(have)) return;
+  ++acquiring_;
+  absl::Status submitted = blocking_work_.Submit(
+      [this] { Adopt(pool_.Acquire(absl::InfiniteFuture())); });
+  if (!submitted.ok()) --acquiring_;
+}
+
+StatementDriver::Connection* StatementDriver::LeastBusyLocked() {
+  Connection* best = nullptr;
+  for (const std::unique_ptr<Connection>& c : connections_) {
+    if (static_cast<int>(c->in_flight.size()) >= options_.pipeline_depth) {
+      continue;
+    }
+    if (best == nullptr || c->in_flight.size() < best->in_flight.size()) {
+      best = c.get();
+    }
+  }
+  return best;
+}
+
+void StatementDriver::AttachHeadLocked(Connection& connection,
+                                       Deferred& deferred) {
+  // The statement running now is the first call's (a defaults change
+  // ahead of it runs in microseconds): a cancel sent for that call reaches
+  // its own statement, not a neighbour's.
+  for (InFlight& entry : connection.in_flight) {
+    if (!entry.job.has_value()) continue;
+    Job& job = *entry.job;
+    if (!job.call->attached()) {
+      job.call->Attach(&connection.lease.connection());
+      // Cancelled while it waited behind others: the canceller gave up on
+      // it then (nothing was attached), so the cancel is sent now.
+      if (job.call->cancelled()) deferred.cancels.push_back(job.call);
+    }
+    return;
+  }
+}
+
+StatementDriver::Started StatementDriver::SendLocked(Connection& connection,
+                                                     Job job,
+                                                     Deferred& deferred) {
+  const absl::Time now = absl::Now();
+  if (job.call->cancelled()) {
+    deferred.Answer(job, CallCancelled());
+    return Started::kAnswered;
+  }
+  const int64_t remaining_ms =
+      absl::ToInt64Milliseconds(job.call->deadline() - now);
+  if (remaining_ms < 1) {
+    deferred.Answer(job, DeadlinePassed());
+    return Started::kAnswered;
+  }
+  bool sent = true;
+  if (!DefaultsFit(connection.sent_defaults, remaining_ms)) {
+    // Kept for the next calls on this connection (see the runner's
+    // EnsureSessionDefaults).
+    InFlight change;
+    change.sets_defaults = true;
+    change.timeout_ms = remaining_ms + remaining_ms / 8;
+    sent = SendPrepared(connection.raw, sql::kSetSessionDefaults.name,
+                        {"on", absl::StrCat(change.timeout_ms, "ms")}) &&
+           PQpipelineSync(connection.raw) == 1;
+    connection.sent_defaults.read_only = true;
+    connection.sent_defaults.statement_timeout_ms = change.timeout_ms;
+    connection.in_flight.push_back(std::move(change));
+  }
+  job.sent_at = now;
+  ++job.attempts;
+  sent = sent &&
+         SendPrepared(connection.raw, job.statement.statement,
+                      job.statement.params) &&
+         PQpipelineSync(connection.raw) == 1;
+  if (!sent) {
+    // Nothing of it ran; it goes back to the queue with the others.
+    RetryOrAnswerLocked(std::move(job),
+                        FromBrokenConnection(connection.raw, false), deferred);
+    FailConnectionLocked(connection, deferred);
+    return Started::kRetired;
+  }
+  InFlight entry;
+  entry.job = std::move(job);
+  connection.in_flight.push_back(std::move(entry));
+  AttachHeadLocked(connection, deferred);
+  // PQpipelineSync flushed what it could; the rest goes when epoll says
+  // the socket is writable again.
+  const int flushed = PQflush(connection.raw);
+  if (flushed < 0) {
+    FailConnectionLocked(connection, deferred);
+    return Started::kRetired;
+  }
+  if ((flushed == 1) != connection.watching_write) {
+    connection.watching_write = flushed == 1;
+    epoll_event watch{};
+    watch.events =
+        EPOLLIN | (connection.watching_write ? uint32_t{EPOLLOUT} : 0u);
+    watch.data.u64 = connection.id;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, PQsocket(connection.raw), &watch);
+  }
+  return Started::kSent;
+}
+
+bool StatementDriver::FeedLocked(Connection& connection, Deferred& deferred) {
+  while (static_cast<int>(connection.in_flight.size()) <
+             options_.pipeline_depth &&
+         !queue_.empty()) {
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    if (SendLocked(connection, std::move(job), deferred) == Started::kRetired) {
+      return false;
+    }
+  }
+  if (connection.in_flight.empty()) connection.idle_since = absl::Now();
+  return true;
+}
+
+void StatementDriver::FailConnectionLocked(Connection& connection,
+                                           Deferred& deferred) {
+  const absl::Status lost =
+      FromBrokenConnection(connection.raw, /*cancelled=*/false);
+  // Back to the queue in their order, ahead of the calls that queued
+  // after them.
+  for (auto it = connection.in_flight.rbegin();
+       it != connection.in_flight.rend(); ++it) {
+    if (!it->job.has_value()) continue;
+    it->job->call->Detach();
+    RetryOrAnswerLocked(std::move(*it->job), lost, deferred);
+  }
+  connection.in_flight.clear();
+  RetireLocked(connection, /*broken=*/true, deferred);
+}
+
+void StatementDriver::RetryOrAnswerLocked(Job job, absl::Status status,
+                                          Deferred& deferred) {
+  if (!stopping_ && !job.call->cancelled() &&
+      absl::Now() < job.call->deadline() && job.attempts < kMaxAttempts) {
+    queue_.push_front(std::move(job));
+    return;
+  }
+  if (job.call->cancelled()) status = CallCancelled();
+  deferred.Answer(job, std::move(status));
+}
+
+void StatementDriver::FeedAllLocked(Deferred& deferred) {
+  for (size_t i = connections_.size(); i-- > 0 && !queue_.empty();) {
+    if (i < connections_.size()) (void)FeedLocked(*connections_[i], deferred);
+  }
+}
+
+void StatementDriver::OnReadyLocked(Connection& connection, uint32_t events,
+                                    Deferred& deferred) {
+  if ((events & EPOLLOUT) != 0 && connection.watching_write) {
+    const int flushed = PQflush(connection.raw);
+    if (flushed < 0) {
+      FailConnectionLocked(connection, deferred);
+      return;
+    }
+    if (flushed == 0) {
+      connection.watching_write = false;
+      epoll_event watch{};
+      watch.events = EPOLLIN;
+      watch.data.u64 = connection.id;
+      epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, PQsocket(connection.raw), &watch);
+    }
+  }
+  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) == 0) return;
+  if (PQconsumeInput(connection.raw) != 1 ||
+      PQstatus(connection.raw) != CONNECTION_OK) {
+    // A terminated backend or a restarted server; an idle session has
+    // nothing else to say.
+    FailConnectionLocked(connection, deferred);
+    return;
+  }
+  // Everything libpq has parsed: once read into its buffer, a reply no
+  // longer makes the socket readable.
+  int empty_in_a_row = 0;
+  while (!connection.in_flight.empty() && PQisBusy(connection.raw) == 0) {
+    InFlight& head = connection.in_flight.front();
+    PGresult* result = PQgetResult(connection.raw);
+    if (result == nullptr) {
+      // The end of one statement's results; twice in a row, nothing more
+      // has arrived yet.
+      if (++empty_in_a_row >= 2) break;
+      continue;
+    }
+    empty_in_a_row = 0;
+    if (PQresultStatus(result) == PGRES_PIPELINE_SYNC) {
+      PQclear(result);
+      PGresult* reply = head.result.release();
+      if (!OnReplyLocked(connection, reply, deferred)) return;
+      continue;
+    }
+    if (head.result == nullptr) {
+      head.result.reset(result);
+    } else {
+      PQclear(result);
+    }
+  }
+}
+
+bool StatementDriver::OnReplyLocked(Connection& connection, PGresult* result,
+                                    Deferred& deferred) {
+  const absl::Time now = absl::Now();
+  InFlight entry = std::move(connection.in_flight.front());
+  connection.in_flight.pop_front();
+  const ExecStatusType status_type =
+      result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
+  const bool ok = status_type == PGRES_TUPLES_OK;
+  if (entry.sets_defaults) {
+    if (result != nullptr) PQclear(result);
+    if (!ok) connection.sent_defaults = {};  // unknown: set again next time
+    AttachHeadLocked(connection, deferred);
+    return true;
+  }
+  Job job = std::move(*entry.job);
+  job.call->Detach();
+  AttachHeadLocked(connection, deferred);
+  if (ok) {
+    // Time between answers while calls queue: the driver's pace, from
+    // which the queue's expected wait follows. Samples capped at 4x the
+    // average, as in WorkQueue, so one slow statement does not make the
+    // queue refuse calls it could serve.
+    if (!queue_.empty() && last_answer_ != absl::InfinitePast()) {
+      absl::Duration sample = now - last_answer_;
+      if (time_per_statement_ > absl::ZeroDuration()) {
+        sample = std::min(sample, 4 * time_per_statement_);
+      }
+      time_per_statement_ += (sample - time_per_statement_) / 16;
+    }
+    last_answer_ = now;
+    deferred.Answer(job, ResultRows(result));
+  } else {
+    const bool cancelled = job.call->cancelled();
+    const char* state = result == nullptr
+                            ? nullptr
+                            : PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    // Interrupted by a cancel meant for another call (the connection's
+    // previous one, acted on late), or skipped after a neighbour's error:
+    // the read had no effect.
+    const bool interrupted =
+        status_type == PGRES_PIPELINE_ABORTED ||
+        (state != nullptr && std::strcmp(state, "57014") == 0 && !cancelled &&
+         now < job.call->deadline());
+    absl::Status status = FromFailedReply(connection.raw, result, cancelled);
+    if (result != nullptr) PQclear(result);
+    const bool broken = PQstatus(connection.raw) != CONNECTION_OK ||
+                        status.code() == absl::StatusCode::kUnavailable;
+    if (broken) {
+      // A read whose backend went away had no effect: it runs again on
+      // another connection, as do those queued behind it on this one
+      // (which go back first, then it ahead of them).
+      FailConnectionLocked(connection, deferred);
+      RetryOrAnswerLocked(std::move(job), std::move(status), deferred);
+      return false;
+    }
+    if (interrupted && !stopping_ && job.attempts < kMaxAttempts) {
+      queue_.push_front(std::move(job));
+    } else if (interrupted) {
+      deferred.Answer(
+          job, ErrorWithInfo(absl::StatusCode::kAborted,
+                             "the database statement was interrupted; retry "
+                             "the call",
+                             "STATEMENT_INTERRUPTED", {}));
+    } else {
+      deferred.Answer(job, std::move(status));
+    }
+  }
+  // Writers waiting for a connection get this one rather than wait behind
+  // a steady stream of reads.
+  if (connection.in_flight.empty() && connections_.size() > 1 &&
+      pool_.GetStats().waiters > 0) {
+    RetireLocked(connection, /*broken=*/false, deferred);
+    return false;
+  }
+  return FeedLocked(connection, deferred);
+}
+
+void StatementDriver::RetireLocked(Connection& connection, bool broken,
+                                   Deferred& deferred) {
+  auto it = std::find_if(connections_.begin(), connections_.end(),
+                         [&](const std::unique_ptr<Connection>& c) {
+                           return c.get() == &connection;
+                         });
+  if (it == connections_.end()) return;
+  std::unique_ptr<Connection> retired = std::move(*it);
+  connections_.erase(it);
+  const int fd = PQsocket(retired->raw);
+  if (fd >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (broken) {
+    // Results libpq already parsed (the error that broke the connection)
+    // are not freed by closing it in pipeline mode; fetch them here, never
+    // waiting for more.
+    int empty_in_a_row = 0;
+    for (int i = 0; i < 64 && PQisBusy(retired->raw) == 0; ++i) {
+      PGresult* pending = PQgetResult(retired->raw);
+      if (pending == nullptr) {
+        if (++empty_in_a_row >= 2) break;
+        continue;
+      }
+      empty_in_a_row = 0;
+      PQclear(pending);
+    }
+  }
+  // libpqxx expects a blocking connection out of pipeline mode, with the
+  // session defaults recorded as they are.
+  if (broken || !retired->in_flight.empty() ||
+      PQexitPipelineMode(retired->raw) != 1 ||
+      PQsetnonblocking(retired->raw, 0) != 0) {
+    retired->lease.MarkBroken();
+  } else {
+    retired->lease.connection().session_defaults() = retired->sent_defaults;
+  }
+  deferred.releases.push_back(std::move(retired->lease));
+}
+
+void StatementDriver::ShedExpiredLocked(absl::Time now, Deferred& deferred) {
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (now < it->expire_at && !it->call->cancelled()) {
+      ++it;
+      continue;
+    }
+    absl::Status status;
+    if (it->call->cancelled()) {
+      status = CallCancelled();
+    } else if (now >= it->call->deadline()) {
+      status = ErrorWithInfo(absl::StatusCode::kDeadlineExceeded,
+                             "the call's deadline passed while it waited for "
+                             "a database connection",
+                             "DEADLINE_PASSED", {});
+    } else {
+      status = ErrorWithInfo(absl::StatusCode::kResourceExhausted,
+                             "no database connection became free in time; "
+                             "retry with backoff",
+                             "SERVER_SATURATED", {});
+    }
+    deferred.Answer(*it, std::move(status));
+    it = queue_.erase(it);
+  }
+}
+
+void StatementDriver::ReleaseLingeringLocked(absl::Time now,
+                                             Deferred& deferred) {
+  const bool others_waiting = pool_.GetStats().waiters > 0;
+  for (size_t i = connections_.size(); i-- > 0;) {
+    Connection& c = *connections_[i];
+    if (!c.in_flight.empty()) continue;
+    if (stopping_ || others_waiting || now - c.idle_since >= options_.linger) {
+      RetireLocked(c, /*broken=*/false, deferred);
+    }
+  }
+}
+
+StatementDriver::Connection* StatementDriver::FindLocked(uint64_t id) {
+  for (const std::unique_ptr<Connection>& c : connections_) {
+    if (c->id == id) return c.get();
+  }
+  return nullptr;
+}
+
+absl::Duration StatementDriver::ExpectedWaitLocked() const {
+  return time_per_statement_ * static_cast<double>(queue_.size() + 1);
+}
+
+}  // namespace suppliers

@@ -577,18 +577,16 @@ bool StatementDriver::OnReplyLocked(Connection& connection, PGresult* result,
   job.call->Detach();
   AttachHeadLocked(connection, deferred);
   if (ok) {
-    // Time between answers while calls queue: the driver's pace, from
-    // which the queue's expected wait follows. Samples capped at 4x the
-    // average, as in WorkQueue, so one slow statement does not make the
-    // queue refuse calls it could serve.
-    if (!queue_.empty() && last_answer_ != absl::InfinitePast()) {
-      absl::Duration sample = now - last_answer_;
-      if (time_per_statement_ > absl::ZeroDuration()) {
-        sample = std::min(sample, 4 * time_per_statement_);
-      }
-      time_per_statement_ += (sample - time_per_statement_) / 16;
+    // A statement's time from send to answer (behind its pipeline
+    // neighbours included), always a real sample whatever the load, so the
+    // estimate follows the load both ways. Capped at 4x the average, as in
+    // WorkQueue, so one slow statement does not make the queue refuse calls
+    // it could serve.
+    absl::Duration sample = now - job.sent_at;
+    if (time_per_statement_ > absl::ZeroDuration()) {
+      sample = std::min(sample, 4 * time_per_statement_);
     }
-    last_answer_ = now;
+    time_per_statement_ += (sample - time_per_statement_) / 16;
     deferred.Answer(job, ResultRows(result));
   } else {
     const bool cancelled = job.call->cancelled();
@@ -719,7 +717,11 @@ StatementDriver::Connection* StatementDriver::FindLocked(uint64_t id) {
 }
 
 absl::Duration StatementDriver::ExpectedWaitLocked() const {
-  return time_per_statement_ * static_cast<double>(queue_.size() + 1);
+  // Every connection answers pipeline_depth statements per round trip
+  // when full, and the queue drains at that pace.
+  const int slots = std::max<int>(
+      1, static_cast<int>(connections_.size()) * options_.pipeline_depth);
+  return time_per_statement_ * static_cast<double>(queue_.size() + 1) / slots;
 }
 
 }  // namespace suppliers

@@ -180,11 +180,10 @@ class StatementDriver {
   int acquiring_ ABSL_GUARDED_BY(mu_) = 0;
   Ticket last_ticket_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_connection_id_ ABSL_GUARDED_BY(mu_) = 0;
-  // Recent time between two answers while calls queue (moving average,
-  // 1/16 weight): the queue's expected wait is its length times this.
+  // Recent time from sending a statement to its answer (moving average,
+  // 1/16 weight); see ExpectedWaitLocked.
   absl::Duration time_per_statement_ ABSL_GUARDED_BY(mu_) =
       absl::ZeroDuration();
-  absl::Time last_answer_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ = false;  // Stop() ran; owner's thread only
   std::thread thread_;

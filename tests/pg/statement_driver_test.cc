@@ -268,6 +268,32 @@ TEST_F(StatementDriverTest, AQueuedCallIsShedAtItsBound) {
   EXPECT_EQ(Value(busy_answer, 1), 1) << busy_answer.status();
 }
 
+// The expected wait follows each statement's own time, not the gaps
+// between answers: a quiet spell must not make a later burst look slow (an
+// earlier estimate did, and then refused every call for good, since
+// refused calls never queued to correct it).
+TEST_F(StatementDriverTest, ABurstAfterAQuietSpellIsQueuedNotRefused) {
+  StatementDriver::Options options;
+  options.max_connections = 1;
+  options.pipeline_depth = 1;
+  options.max_queue_wait = absl::Seconds(1);
+  Start(options, /*pool_size=*/1);
+  for (int round = 0; round < 2; ++round) {
+    std::future<Answer> first = Submit(Call(), AddOne("1"));
+    ASSERT_TRUE(Wait(first).ok());
+    absl::SleepFor(absl::Milliseconds(1200));
+    std::vector<std::future<Answer>> burst;
+    for (int i = 0; i < 50; ++i) {
+      burst.push_back(Submit(Call(), AddOne(absl::StrCat(i))));
+    }
+    for (int i = 0; i < 50; ++i) {
+      Answer answer = Wait(burst[i]);
+      EXPECT_EQ(Value(answer), i + 1)
+          << "round " << round << ": " << answer.status();
+    }
+  }
+}
+
 TEST_F(StatementDriverTest, AWithdrawnCallIsNeverAnswered) {
   StatementDriver::Options options;
   options.max_connections = 1;

@@ -24,8 +24,8 @@ grpc::ServerUnaryReactor* PartServiceImpl::GetPart(
 grpc::ServerUnaryReactor* PartServiceImpl::ListParts(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return ServeFromStore(context, request, response, runtime_, store_,
-                        &PartStore::List);
+  return ServeSingleRead(context, request, response, runtime_, store_,
+                         &PartStore::PlanList, &PartStore::List);
 }
 
 grpc::ServerUnaryReactor* PartServiceImpl::BatchGetParts(

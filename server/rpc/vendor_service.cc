@@ -30,8 +30,8 @@ grpc::ServerUnaryReactor* VendorServiceImpl::GetVendor(
 grpc::ServerUnaryReactor* VendorServiceImpl::ListVendors(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return ServeFromStore(context, request, response, runtime_, store_,
-                        &VendorStore::List);
+  return ServeSingleRead(context, request, response, runtime_, store_,
+                         &VendorStore::PlanList, &VendorStore::List);
 }
 
 grpc::ServerUnaryReactor* VendorServiceImpl::BatchGetVendors(

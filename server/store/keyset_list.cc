@@ -45,6 +45,18 @@ std::string KeysetPage::Collect(
   return "";
 }
 
+std::string KeysetPage::Collect(
+    const ResultRows& rows, absl::FunctionRef<PageCursor(int row)> add) const {
+  PageCursor last;
+  for (int row = 0; row < rows.size(); ++row) {
+    if (row == page_size_) {
+      return EncodePageToken(collection_, query_, last);
+    }
+    last = add(row);
+  }
+  return "";
+}
+
 absl::StatusOr<NamedListQuery> NamedListQuery::Prepare(
     const NamedListRequest& request, const NamedListStatements& statements) {
   if (request.order < 0 || request.order > 4) {
@@ -71,16 +83,17 @@ absl::StatusOr<NamedListQuery> NamedListQuery::Prepare(
   return query;
 }
 
-std::string NamedListQuery::Run(
-    pqxx::transaction_base& txn,
-    absl::FunctionRef<PageCursor(const pqxx::row&)> add) const {
+StatementCall NamedListQuery::Statement() const {
   const PageCursor& after = page_.after();
-  const pqxx::result rows =
-      by_name_ ? txn.exec_prepared(statement_, pattern_, page_.has_cursor(),
-                                   after.name, after.id, page_.fetch_limit())
-               : txn.exec_prepared(statement_, pattern_, page_.has_cursor(),
-                                   after.id, page_.fetch_limit());
-  return page_.Collect(rows, add);
+  const std::string has_cursor = page_.has_cursor() ? "true" : "false";
+  if (by_name_) {
+    return {statement_,
+            {pattern_, has_cursor, after.name, absl::StrCat(after.id),
+             absl::StrCat(page_.fetch_limit())}};
+  }
+  return {statement_,
+          {pattern_, has_cursor, absl::StrCat(after.id),
+           absl::StrCat(page_.fetch_limit())}};
 }
 
 }  // namespace suppliers

@@ -14,6 +14,7 @@
 #include "pqxx/result"
 #include "pqxx/row"
 #include "pqxx/transaction_base"
+#include "server/db/result_rows.h"
 #include "server/store/page_token.h"
 
 namespace suppliers {
@@ -43,6 +44,9 @@ class KeysetPage {
   std::string Collect(
       const pqxx::result& rows,
       absl::FunctionRef<PageCursor(const pqxx::row&)> add) const;
+  // The same over libpq's rows; `add` gets the row's index.
+  std::string Collect(const ResultRows& rows,
+                      absl::FunctionRef<PageCursor(int row)> add) const;
 
  private:
   KeysetPage() = default;
@@ -84,9 +88,13 @@ class NamedListQuery {
   static absl::StatusOr<NamedListQuery> Prepare(
       const NamedListRequest& request, const NamedListStatements& statements);
 
-  // Runs the page in `txn`; see KeysetPage::Collect.
-  std::string Run(pqxx::transaction_base& txn,
-                  absl::FunctionRef<PageCursor(const pqxx::row&)> add) const;
+  // The page's statement and its parameters (text).
+  StatementCall Statement() const;
+  // Maps the statement's rows; see KeysetPage::Collect.
+  std::string Collect(const ResultRows& rows,
+                      absl::FunctionRef<PageCursor(int row)> add) const {
+    return page_.Collect(rows, add);
+  }
 
  private:
   explicit NamedListQuery(KeysetPage page) : page_(std::move(page)) {}

@@ -160,25 +160,31 @@ absl::StatusOr<v1::GetPartResponse> PartStore::Get(
   return RunSingleRead(transactions_, call, PlanGet(request));
 }
 
-absl::StatusOr<v1::ListPartsResponse> PartStore::List(
-    CallContext& call, const v1::ListPartsRequest& request) {
+absl::StatusOr<SingleRead<v1::ListPartsResponse>> PartStore::PlanList(
+    const v1::ListPartsRequest& request) const {
   absl::StatusOr<NamedListQuery> query = NamedListQuery::Prepare(
       {"parts", request.page_size(), kDefaultPartPageSize, kMaxPartPageSize,
        request.order_by(), request.name_contains(), request.page_token()},
       {sql::kPartListNameAsc.name, sql::kPartListNameDesc.name,
        sql::kPartListIdAsc.name, sql::kPartListIdDesc.name});
   if (!query.ok()) return query.status();
-  return transactions_.RunFor<v1::ListPartsResponse>(
-      call, Access::kReadOnly,
-      [&](pqxx::transaction_base& txn, v1::ListPartsResponse& response) {
-        response.set_next_page_token(query->Run(txn, [&](const pqxx::row& row) {
+  return SingleRead<v1::ListPartsResponse>{
+      query->Statement(),
+      [query = *std::move(query)](
+          const ResultRows& rows) -> absl::StatusOr<v1::ListPartsResponse> {
+        v1::ListPartsResponse response;
+        response.set_next_page_token(query.Collect(rows, [&](int row) {
           v1::Part* added = response.add_parts();
-          *added = PartFromRow(row);
+          *added = PartFromRow(rows, row);
           return PageCursor{added->part_id(), added->part_name(), 0, ""};
         }));
-        return absl::OkStatus();
-      },
-      Scope::kSingleStatement);
+        return response;
+      }};
+}
+
+absl::StatusOr<v1::ListPartsResponse> PartStore::List(
+    CallContext& call, const v1::ListPartsRequest& request) {
+  return RunSingleRead(transactions_, call, PlanList(request));
 }
 
 absl::StatusOr<v1::BatchGetPartsResponse> PartStore::BatchGet(

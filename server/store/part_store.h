@@ -40,6 +40,10 @@ class PartStore {
       const v1::GetPartRequest& request) const;
   absl::StatusOr<v1::ListPartsResponse> List(
       CallContext& call, const v1::ListPartsRequest& request);
+  // List as one statement and its mapping, for the StatementDriver; the
+  // same validation errors as List.
+  absl::StatusOr<SingleRead<v1::ListPartsResponse>> PlanList(
+      const v1::ListPartsRequest& request) const;
   absl::StatusOr<v1::BatchGetPartsResponse> BatchGet(
       CallContext& call, const v1::BatchGetPartsRequest& request);
   absl::StatusOr<v1::UpdatePartResponse> Update(

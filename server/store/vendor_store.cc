@@ -125,8 +125,8 @@ absl::StatusOr<v1::GetVendorResponse> VendorStore::Get(
   return RunSingleRead(transactions_, call, PlanGet(request));
 }
 
-absl::StatusOr<v1::ListVendorsResponse> VendorStore::List(
-    CallContext& call, const v1::ListVendorsRequest& request) {
+absl::StatusOr<SingleRead<v1::ListVendorsResponse>> VendorStore::PlanList(
+    const v1::ListVendorsRequest& request) const {
   absl::StatusOr<NamedListQuery> query = NamedListQuery::Prepare(
       {"vendors", request.page_size(), kDefaultVendorPageSize,
        kMaxVendorPageSize, request.order_by(), request.name_contains(),
@@ -134,17 +134,23 @@ absl::StatusOr<v1::ListVendorsResponse> VendorStore::List(
       {sql::kVendorListNameAsc.name, sql::kVendorListNameDesc.name,
        sql::kVendorListIdAsc.name, sql::kVendorListIdDesc.name});
   if (!query.ok()) return query.status();
-  return transactions_.RunFor<v1::ListVendorsResponse>(
-      call, Access::kReadOnly,
-      [&](pqxx::transaction_base& txn, v1::ListVendorsResponse& response) {
-        response.set_next_page_token(query->Run(txn, [&](const pqxx::row& row) {
+  return SingleRead<v1::ListVendorsResponse>{
+      query->Statement(),
+      [query = *std::move(query)](
+          const ResultRows& rows) -> absl::StatusOr<v1::ListVendorsResponse> {
+        v1::ListVendorsResponse response;
+        response.set_next_page_token(query.Collect(rows, [&](int row) {
           v1::Vendor* added = response.add_vendors();
-          *added = VendorFromRow(row);
+          *added = VendorFromRow(rows, row);
           return PageCursor{added->vendor_id(), added->vendor_name(), 0, ""};
         }));
-        return absl::OkStatus();
-      },
-      Scope::kSingleStatement);
+        return response;
+      }};
+}
+
+absl::StatusOr<v1::ListVendorsResponse> VendorStore::List(
+    CallContext& call, const v1::ListVendorsRequest& request) {
+  return RunSingleRead(transactions_, call, PlanList(request));
 }
 
 absl::StatusOr<v1::BatchGetVendorsResponse> VendorStore::BatchGet(

@@ -41,6 +41,10 @@ class VendorStore {
       const v1::GetVendorRequest& request) const;
   absl::StatusOr<v1::ListVendorsResponse> List(
       CallContext& call, const v1::ListVendorsRequest& request);
+  // List as one statement and its mapping, for the StatementDriver; the
+  // same validation errors as List.
+  absl::StatusOr<SingleRead<v1::ListVendorsResponse>> PlanList(
+      const v1::ListVendorsRequest& request) const;
   absl::StatusOr<v1::BatchGetVendorsResponse> BatchGet(
       CallContext& call, const v1::BatchGetVendorsRequest& request);
   absl::StatusOr<v1::UpdateVendorResponse> Update(

@@ -32,6 +32,9 @@ constexpr int kMaxAttempts = 3;
 // connections for their linger time, when nothing else wakes the driver.
 constexpr int kQueuedTickMs = 5;
 constexpr int kIdleTickMs = 50;
+// How often the driver repeats the cancel of a cancelled call whose
+// statement is running.
+constexpr absl::Duration kCancelRepeat = absl::Milliseconds(20);
 
 absl::Status ShuttingDown() {
   return ErrorWithInfo(absl::StatusCode::kUnavailable,
@@ -303,6 +306,9 @@ void StatementDriver::Loop() {
       if (now >= next_tick) {
         ShedExpiredLocked(now, deferred);
         ReleaseLingeringLocked(now, deferred);
+        for (const std::unique_ptr<Connection>& c : connections_) {
+          AttachHeadLocked(*c, deferred);
+        }
         next_tick = now + absl::Milliseconds(kQueuedTickMs);
       }
       // Calls put back after a lost connection go to those with room.
@@ -390,9 +396,15 @@ void StatementDriver::AttachHeadLocked(Connection& connection,
     Job& job = *entry.job;
     if (!job.call->attached()) {
       job.call->Attach(&connection.lease.connection());
-      // Cancelled while it waited behind others: the canceller gave up on
-      // it then (nothing was attached), so the cancel is sent now.
-      if (job.call->cancelled()) deferred.cancels.push_back(job.call);
+    }
+    // Cancelled while it waited behind others: the canceller gave up on it
+    // then (nothing was attached), so the driver sends the cancel, and
+    // repeats it on its ticks (a cancel that reaches the backend between
+    // two statements is ignored) until the statement answers.
+    const absl::Time now = absl::Now();
+    if (job.call->cancelled() && now - job.cancel_sent_at >= kCancelRepeat) {
+      job.cancel_sent_at = now;
+      deferred.cancels.push_back(job.call);
     }
     return;
   }

@@ -103,6 +103,8 @@ class StatementDriver {
     Done done;
     absl::Time expire_at;
     absl::Time sent_at;
+    // When the driver last sent this call's cancel (see AttachHeadLocked).
+    absl::Time cancel_sent_at = absl::InfinitePast();
     int attempts = 0;
   };
   // One statement sent on a connection and not yet answered: a call's, or
@@ -139,7 +141,8 @@ class StatementDriver {
   bool FeedLocked(Connection& connection, Deferred& deferred)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Attaches the first call in flight on `connection` (the one whose
-  // statement runs), so that its cancel reaches that statement.
+  // statement runs), so that its cancel reaches that statement; sends (and
+  // repeats) the cancel of one cancelled while it waited.
   void AttachHeadLocked(Connection& connection, Deferred& deferred)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The connection with room and the fewest statements in flight.

@@ -200,11 +200,13 @@ TEST_F(TinyQueueTest, FullWorkQueueAnswersResourceExhausted) {
   WaitUntilBlocked(lock.BackendPid());
   PendingRename queued(*vendors_, absl::Seconds(30));
   absl::SleepFor(absl::Milliseconds(200));  // let it reach the queue
-  v1::GetVendorRequest get;
-  get.set_vendor_id(1);
-  v1::GetVendorResponse response;
+  // A call that needs a worker (GetVendor would go through the statement
+  // driver, which does not).
+  v1::BatchGetVendorsRequest get;
+  get.add_vendor_ids(1);
+  v1::BatchGetVendorsResponse response;
   const grpc::Status status =
-      vendors_->GetVendor(Context().get(), get, &response);
+      vendors_->BatchGetVendors(Context().get(), get, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(status.error_message(), ::testing::HasSubstr("overloaded"));
 }
@@ -216,15 +218,16 @@ TEST_F(TinyQueueTest, ACallCancelledInTheQueueLeavesItAtOnce) {
   WaitUntilBlocked(lock.BackendPid());
   // This call takes the queue's only place, then its caller gives up.
   grpc::ClientContext context;
-  v1::GetVendorRequest get;
-  get.set_vendor_id(1);
-  v1::GetVendorResponse got;
+  v1::BatchGetVendorsRequest get;
+  get.add_vendor_ids(1);
+  v1::BatchGetVendorsResponse got;
   absl::Notification done;
   grpc::Status cancelled;
-  vendors_->async()->GetVendor(&context, &get, &got, [&](grpc::Status status) {
-    cancelled = std::move(status);
-    done.Notify();
-  });
+  vendors_->async()->BatchGetVendors(&context, &get, &got,
+                                     [&](grpc::Status status) {
+                                       cancelled = std::move(status);
+                                       done.Notify();
+                                     });
   absl::SleepFor(absl::Milliseconds(200));  // let it reach the queue
   context.TryCancel();
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(5)));
@@ -232,8 +235,8 @@ TEST_F(TinyQueueTest, ACallCancelledInTheQueueLeavesItAtOnce) {
   absl::SleepFor(absl::Milliseconds(100));  // the server sees the cancel
   // Its place is free again: the next call is queued (and, the worker still
   // blocked, ends at its deadline), not refused as "overloaded".
-  v1::GetVendorResponse response;
-  const grpc::Status next = vendors_->GetVendor(
+  v1::BatchGetVendorsResponse response;
+  const grpc::Status next = vendors_->BatchGetVendors(
       Context(absl::Milliseconds(500)).get(), get, &response);
   EXPECT_EQ(next.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
       << next.error_message();

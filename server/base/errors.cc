@@ -52,6 +52,22 @@ absl::Status NotFound(absl::string_view resource, int id) {
       {{absl::StrCat(resource, "_id"), absl::StrCat(id)}});
 }
 
+absl::Status ShuttingDown() {
+  return ErrorWithInfo(absl::StatusCode::kUnavailable,
+                       "the server is shutting down", "SHUTTING_DOWN", {});
+}
+
+absl::Status CallCancelled() {
+  return absl::CancelledError("the call was cancelled by the client");
+}
+
+absl::Status DeadlinePassed() {
+  return ErrorWithInfo(absl::StatusCode::kDeadlineExceeded,
+                       "the call's deadline passed before the database work "
+                       "could finish",
+                       "DEADLINE_PASSED", {});
+}
+
 absl::Status MarkRetryable(absl::Status status) {
   status.SetPayload(kRetryablePayloadUrl, absl::Cord("1"));
   return status;

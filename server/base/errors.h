@@ -38,6 +38,14 @@ absl::Status ErrorWithInfo(absl::StatusCode code, absl::string_view message,
 // "<RESOURCE>_NOT_FOUND" with metadata {"<resource>_id": id}.
 absl::Status NotFound(absl::string_view resource, int id);
 
+// The statuses of a call's database work that every layer gives alike:
+// UNAVAILABLE with reason SHUTTING_DOWN; CANCELLED (the client cancelled);
+// DEADLINE_EXCEEDED with reason DEADLINE_PASSED (the work could not finish
+// before the call's deadline).
+absl::Status ShuttingDown();
+absl::Status CallCancelled();
+absl::Status DeadlinePassed();
+
 // Marks `status` as one whose whole unit of work may simply be run again
 // (a serialization failure, a deadlock). Internal: not sent to callers.
 absl::Status MarkRetryable(absl::Status status);

@@ -25,7 +25,7 @@ WorkQueue::~WorkQueue() { Stop(); }
 absl::Status WorkQueue::Submit(Task&& task, Shed&& shed, absl::Time expire_at,
                                Ticket* ticket) {
   absl::MutexLock lock(&mu_);
-  if (stopping_) return absl::UnavailableError("the server is shutting down");
+  if (stopping_) return ShuttingDown();
   if (entries_.size() >= capacity_) {
     return ErrorWithInfo(
         absl::StatusCode::kResourceExhausted,

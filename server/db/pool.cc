@@ -77,15 +77,6 @@ bool ReturnToIdle(PgConnection& connection, absl::Duration bound) {
 // How often a waiting caller looks at its cancel scope.
 constexpr absl::Duration kCancelCheck = absl::Milliseconds(50);
 
-absl::Status ShuttingDown() {
-  return ErrorWithInfo(absl::StatusCode::kUnavailable,
-                       "the server is shutting down", "SHUTTING_DOWN", {});
-}
-
-absl::Status CallCancelled() {
-  return absl::CancelledError("the call was cancelled by the client");
-}
-
 absl::Status CannotConnect() {
   return ErrorWithInfo(absl::StatusCode::kUnavailable,
                        "cannot connect to the database; retry",

@@ -36,22 +36,6 @@ constexpr int kIdleTickMs = 50;
 // statement is running.
 constexpr absl::Duration kCancelRepeat = absl::Milliseconds(20);
 
-absl::Status ShuttingDown() {
-  return ErrorWithInfo(absl::StatusCode::kUnavailable,
-                       "the server is shutting down", "SHUTTING_DOWN", {});
-}
-
-absl::Status CallCancelled() {
-  return absl::CancelledError("the call was cancelled by the client");
-}
-
-absl::Status DeadlinePassed() {
-  return ErrorWithInfo(absl::StatusCode::kDeadlineExceeded,
-                       "the call's deadline passed before the database work "
-                       "could finish",
-                       "DEADLINE_PASSED", {});
-}
-
 // Whether the session defaults the connection holds fit a read-only call
 // with `remaining_ms` left (as EnsureSessionDefaults in the runner).
 bool DefaultsFit(const PgConnection::SessionDefaults& current,

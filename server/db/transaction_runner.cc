@@ -17,13 +17,6 @@ namespace {
 
 constexpr int kMaxAttempts = 3;
 
-absl::Status DeadlinePassed() {
-  return ErrorWithInfo(absl::StatusCode::kDeadlineExceeded,
-                       "the call's deadline passed before the database work "
-                       "could finish",
-                       "DEADLINE_PASSED", {});
-}
-
 // Gives the connection's session the defaults a call needs: read-only or
 // not, and a statement_timeout that ends no earlier than the call's
 // deadline and at most a quarter after it. Sent only when the current
@@ -80,7 +73,7 @@ absl::Status TransactionRunner::RunOnce(CallContext& call, Access access,
   if (status.ok() && call.cancelled()) {
     // Committed work stays committed; the client is gone and will not see
     // the answer, which gRPC reports as CANCELLED anyway.
-    return absl::CancelledError("the call was cancelled by the client");
+    return CallCancelled();
   }
   return status;
 }
@@ -93,7 +86,7 @@ absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Begin(
 absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Open(
     CallContext& call, Access access, Isolation isolation, Scope scope) {
   if (call.cancelled()) {
-    return absl::CancelledError("the call was cancelled by the client");
+    return CallCancelled();
   }
   absl::StatusOr<ConnectionPool::Lease> lease =
       pool_.Acquire(call.deadline(), call.acquire_deadline(), &call);
@@ -192,7 +185,7 @@ absl::Status TransactionSession::Run(Step step) {
   if (!failed_.ok()) return failed_;
   if (finished_) return absl::FailedPreconditionError("session finished");
   if (call_.cancelled()) {
-    return Fail(absl::CancelledError("the call was cancelled by the client"));
+    return Fail(CallCancelled());
   }
   try {
     absl::Status status = step(*txn_, lease_.connection());

@@ -52,17 +52,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   // with RESOURCE_EXHAUSTED (DEADLINE_EXCEEDED), on the queue's timer
   // thread: Finish never blocks.
   void Start(const grpc::ByteBuffer& request_bytes, Handler handler) {
-    if (absl::Status authorized =
-            AuthorizeCall(runtime_, *context_, Request::descriptor());
-        !authorized.ok()) {
-      Finish(ToGrpcStatus(authorized));
-      return;
-    }
-    if (absl::Status parsed = ParseMessage(request_bytes, &request_);
-        !parsed.ok()) {
-      Finish(ToGrpcStatus(parsed));
-      return;
-    }
+    if (!Admit(request_bytes)) return;
     absl::Status queued = runtime_.work->Submit(
         [this, call = call_, handler = std::move(handler)]() mutable {
           absl::StatusOr<Response> result = std::move(handler)(*call, request_);
@@ -95,17 +85,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
       Start(request_bytes, std::move(handler));
       return;
     }
-    if (absl::Status authorized =
-            AuthorizeCall(runtime_, *context_, Request::descriptor());
-        !authorized.ok()) {
-      Finish(ToGrpcStatus(authorized));
-      return;
-    }
-    if (absl::Status parsed = ParseMessage(request_bytes, &request_);
-        !parsed.ok()) {
-      Finish(ToGrpcStatus(parsed));
-      return;
-    }
+    if (!Admit(request_bytes)) return;
     absl::StatusOr<SingleRead<Response>> read = std::move(plan)(request_);
     if (!read.ok()) {
       Finish(ToGrpcStatus(read.status()));
@@ -152,6 +132,23 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 
  private:
+  // Checks the caller's credentials (when the server does) and parses the
+  // request into request_; on failure finishes the call and returns false.
+  bool Admit(const grpc::ByteBuffer& request_bytes) {
+    if (absl::Status authorized =
+            AuthorizeCall(runtime_, *context_, Request::descriptor());
+        !authorized.ok()) {
+      Finish(ToGrpcStatus(authorized));
+      return false;
+    }
+    if (absl::Status parsed = ParseMessage(request_bytes, &request_);
+        !parsed.ok()) {
+      Finish(ToGrpcStatus(parsed));
+      return false;
+    }
+    return true;
+  }
+
   grpc::CallbackServerContext* const context_;
   Request request_;
   grpc::ByteBuffer* const response_bytes_;

@@ -58,6 +58,23 @@ class StatementDriverTest : public ::testing::Test {
     driver_ = std::make_unique<StatementDriver>(*pool_, *work_, options);
   }
 
+  // A driver with one connection whose pipeline holds `depth` statements.
+  void StartOneConnection(int depth, int pool_size = 4,
+                          absl::Duration max_queue_wait = absl::Seconds(1)) {
+    StatementDriver::Options options;
+    options.max_connections = 1;
+    options.pipeline_depth = depth;
+    options.max_queue_wait = max_queue_wait;
+    Start(options, pool_size);
+  }
+
+  // Opens the driver's connection, so that the calls that follow share
+  // its pipeline rather than wait for it.
+  void WarmUp() {
+    std::future<Answer> warm = Submit(Call(), AddOne("0"));
+    ASSERT_TRUE(Wait(warm).ok());
+  }
+
   static std::shared_ptr<CallContext> Call(
       absl::Duration deadline = absl::Seconds(10)) {
     return std::make_shared<CallContext>(absl::Now() + deadline);
@@ -143,13 +160,8 @@ TEST_F(StatementDriverTest, ManyConcurrentReadsEachGetTheirOwnRow) {
 }
 
 TEST_F(StatementDriverTest, AFailingStatementLeavesItsNeighboursAlone) {
-  StatementDriver::Options options;
-  options.max_connections = 1;
-  options.pipeline_depth = 8;
-  Start(options);
-  // Warm the one connection so the calls below share its pipeline.
-  std::future<Answer> warm = Submit(Call(), AddOne("0"));
-  ASSERT_TRUE(Wait(warm).ok());
+  StartOneConnection(8);
+  WarmUp();
   std::future<Answer> before = Submit(Call(), SleepThen(0.2, 1));
   std::future<Answer> bad = Submit(Call(), AddOne("not a number"));
   std::future<Answer> after = Submit(Call(), AddOne("41"));
@@ -165,9 +177,7 @@ TEST_F(StatementDriverTest, AFailingStatementLeavesItsNeighboursAlone) {
 }
 
 TEST_F(StatementDriverTest, ACancelReachesTheRunningStatement) {
-  StatementDriver::Options options;
-  options.max_connections = 1;
-  Start(options);
+  StartOneConnection(4);
   std::shared_ptr<CallContext> call = Call(absl::Seconds(60));
   std::future<Answer> sleeping = Submit(call, SleepThen(30, 1));
   absl::SleepFor(absl::Milliseconds(300));
@@ -184,12 +194,8 @@ TEST_F(StatementDriverTest, ACancelReachesTheRunningStatement) {
 }
 
 TEST_F(StatementDriverTest, ACallCancelledWhileBehindAnotherIsCancelledInTurn) {
-  StatementDriver::Options options;
-  options.max_connections = 1;
-  options.pipeline_depth = 4;
-  Start(options);
-  std::future<Answer> warm = Submit(Call(), AddOne("0"));
-  ASSERT_TRUE(Wait(warm).ok());
+  StartOneConnection(4);
+  WarmUp();
   std::future<Answer> ahead = Submit(Call(), SleepThen(0.5, 7));
   std::shared_ptr<CallContext> behind_call = Call(absl::Seconds(60));
   std::future<Answer> behind = Submit(behind_call, SleepThen(30, 8));
@@ -211,12 +217,8 @@ TEST_F(StatementDriverTest, ACallCancelledWhileBehindAnotherIsCancelledInTurn) {
 }
 
 TEST_F(StatementDriverTest, ReadsOnAKilledBackendRunAgainElsewhere) {
-  StatementDriver::Options options;
-  options.max_connections = 1;
-  options.pipeline_depth = 4;
-  Start(options);
-  std::future<Answer> warm = Submit(Call(), AddOne("0"));
-  ASSERT_TRUE(Wait(warm).ok());
+  StartOneConnection(4);
+  WarmUp();
   std::vector<std::future<Answer>> answers;
   for (int i = 0; i < 3; ++i)
     answers.push_back(Submit(Call(), SleepThen(0.5, i)));
@@ -233,9 +235,7 @@ TEST_F(StatementDriverTest, ReadsOnAKilledBackendRunAgainElsewhere) {
 }
 
 TEST_F(StatementDriverTest, TheDeadlineBoundsTheStatement) {
-  StatementDriver::Options options;
-  options.max_connections = 1;
-  Start(options);
+  StartOneConnection(4);
   const absl::Time start = absl::Now();
   std::future<Answer> sleeping =
       Submit(Call(absl::Milliseconds(400)), SleepThen(5, 1));
@@ -246,11 +246,7 @@ TEST_F(StatementDriverTest, TheDeadlineBoundsTheStatement) {
 }
 
 TEST_F(StatementDriverTest, AQueuedCallIsShedAtItsBound) {
-  StatementDriver::Options options;
-  options.max_connections = 1;
-  options.pipeline_depth = 1;
-  options.max_queue_wait = absl::Milliseconds(300);
-  Start(options, /*pool_size=*/1);
+  StartOneConnection(1, /*pool_size=*/1, absl::Milliseconds(300));
   std::future<Answer> busy = Submit(Call(), SleepThen(1.5, 1));
   absl::SleepFor(absl::Milliseconds(100));
   const absl::Time queued_at = absl::Now();
@@ -273,11 +269,7 @@ TEST_F(StatementDriverTest, AQueuedCallIsShedAtItsBound) {
 // earlier estimate did, and then refused every call for good, since
 // refused calls never queued to correct it).
 TEST_F(StatementDriverTest, ABurstAfterAQuietSpellIsQueuedNotRefused) {
-  StatementDriver::Options options;
-  options.max_connections = 1;
-  options.pipeline_depth = 1;
-  options.max_queue_wait = absl::Seconds(1);
-  Start(options, /*pool_size=*/1);
+  StartOneConnection(1, /*pool_size=*/1, absl::Seconds(1));
   for (int round = 0; round < 2; ++round) {
     std::future<Answer> first = Submit(Call(), AddOne("1"));
     ASSERT_TRUE(Wait(first).ok());
@@ -295,10 +287,7 @@ TEST_F(StatementDriverTest, ABurstAfterAQuietSpellIsQueuedNotRefused) {
 }
 
 TEST_F(StatementDriverTest, AWithdrawnCallIsNeverAnswered) {
-  StatementDriver::Options options;
-  options.max_connections = 1;
-  options.pipeline_depth = 1;
-  Start(options, /*pool_size=*/1);
+  StartOneConnection(1, /*pool_size=*/1);
   std::future<Answer> busy = Submit(Call(), SleepThen(0.3, 1));
   absl::SleepFor(absl::Milliseconds(100));
   std::atomic<bool> answered{false};
@@ -318,10 +307,7 @@ TEST_F(StatementDriverTest, AWithdrawnCallIsNeverAnswered) {
 }
 
 TEST_F(StatementDriverTest, StopAnswersEveryCallAndHandsBackEveryConnection) {
-  StatementDriver::Options options;
-  options.max_connections = 1;
-  options.pipeline_depth = 1;
-  Start(options, /*pool_size=*/1);
+  StartOneConnection(1, /*pool_size=*/1);
   std::future<Answer> running = Submit(Call(), SleepThen(0.3, 1));
   absl::SleepFor(absl::Milliseconds(100));
   std::future<Answer> queued = Submit(Call(), AddOne("1"));

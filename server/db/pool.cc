@@ -244,18 +244,8 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
   while (true) {
     if (stopping_) return ShuttingDown();
     const absl::Time now = absl::Now();
-    while (!idle_.empty()) {
-      // Most recently used first: keeps a warm set small so the rest can
-      // age out.
-      Slot slot = std::move(idle_.back());
-      idle_.pop_back();
-      if (Reusable(slot, now)) {
-        ++in_use_;
-        busy_.insert(slot.connection.get());
-        return Lease(this, std::move(slot));
-      }
-      ++discarded_;
-      unusable.push_back(std::move(slot));
+    if (std::optional<Lease> idle = TakeIdleLocked(now, unusable)) {
+      return *std::move(idle);
     }
     if (in_use_ + connecting_ < options_.max_size) {
       ++connecting_;
@@ -296,6 +286,32 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
                                : std::min(wait_until, now + kCancelCheck));
     --waiters_;
   }
+}
+
+std::optional<ConnectionPool::Lease> ConnectionPool::TryAcquireIdle() {
+  // Destroyed after the unlock: closing a connection talks to the server.
+  std::vector<Slot> unusable;
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return std::nullopt;
+  return TakeIdleLocked(absl::Now(), unusable);
+}
+
+std::optional<ConnectionPool::Lease> ConnectionPool::TakeIdleLocked(
+    absl::Time now, std::vector<Slot>& unusable) {
+  while (!idle_.empty()) {
+    // Most recently used first: keeps a warm set small so the rest can
+    // age out.
+    Slot slot = std::move(idle_.back());
+    idle_.pop_back();
+    if (Reusable(slot, now)) {
+      ++in_use_;
+      busy_.insert(slot.connection.get());
+      return Lease(this, std::move(slot));
+    }
+    ++discarded_;
+    unusable.push_back(std::move(slot));
+  }
+  return std::nullopt;
 }
 
 void ConnectionPool::Release(Slot slot, bool broken) {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -103,6 +104,11 @@ class ConnectionPool {
       absl::Time acquire_deadline = absl::InfiniteFuture(),
       CancelScope* scope = nullptr);
 
+  // An idle, healthy connection at once, or nothing: never waits and never
+  // opens one, so that a thread which must not block can still take a warm
+  // connection (the StatementDriver).
+  std::optional<Lease> TryAcquireIdle();
+
   // Refuses further acquisitions (UNAVAILABLE), abandons connections being
   // opened and cancels every command running on a connection of the pool,
   // so that their holders finish promptly. Idempotent; leases stay valid
@@ -129,6 +135,12 @@ class ConnectionPool {
                             CancelScope* scope);
   absl::Status SetUp(PgConnection& connection, absl::Time deadline);
   bool Reusable(const Slot& slot, absl::Time now) const;
+  // Hands out the most recently used reusable idle connection, moving
+  // the unusable ones it meets to `unusable` (closed by the caller after
+  // unlocking); nothing when none is left.
+  std::optional<Lease> TakeIdleLocked(absl::Time now,
+                                      std::vector<Slot>& unusable)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Release(Slot slot, bool broken);
   void MaintenanceLoop();
   // Connections whose commands Shutdown() must cancel.

@@ -140,6 +140,7 @@ absl::Status StatementDriver::Submit(std::shared_ptr<CallContext> call,
                                      StatementCall statement, Done&& done,
                                      Ticket* ticket) {
   Deferred deferred;
+  bool wake = false;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return ShuttingDown();
@@ -184,8 +185,14 @@ absl::Status StatementDriver::Submit(std::shared_ptr<CallContext> call,
       (void)SendLocked(*room, std::move(job), deferred);
     } else {
       queue_.push_back(std::move(job));
+      // A driver asleep without a timeout would never shed it at its bound.
+      wake = std::exchange(sleeping_forever_, false);
     }
-    AcquireMoreLocked();
+    AcquireMoreLocked(deferred);
+  }
+  if (wake) {
+    const uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof(one));
   }
   RunDeferred(deferred);
   return absl::OkStatus();
@@ -267,9 +274,10 @@ void StatementDriver::Loop() {
       }
       if (!queue_.empty()) {
         timeout_ms = kQueuedTickMs;
-      } else if (!connections_.empty() || stopping_) {
+      } else if (!connections_.empty() || stopping_ || acquiring_ > 0) {
         timeout_ms = kIdleTickMs;
       }
+      sleeping_forever_ = timeout_ms < 0;
     }
     const int ready = epoll_wait(epoll_fd_, events, 32, timeout_ms);
     Deferred deferred;
@@ -297,7 +305,7 @@ void StatementDriver::Loop() {
       }
       // Calls put back after a lost connection go to those with room.
       FeedAllLocked(deferred);
-      AcquireMoreLocked();
+      AcquireMoreLocked(deferred);
     }
     RunDeferred(deferred);
   }
@@ -309,48 +317,69 @@ void StatementDriver::Adopt(absl::StatusOr<ConnectionPool::Lease> lease) {
     absl::MutexLock lock(&mu_);
     --acquiring_;
     if (!lease.ok()) {
-      // No connection at all to serve the queue: the reason goes to the
-      // callers now rather than at their expiry.
-      if (connections_.empty() && acquiring_ == 0) {
+      // The database is down or not migrated, and no connection serves the
+      // queue: the reason goes to the callers now rather than at their
+      // expiry. A pool that was only busy is asked again; each queued call
+      // keeps its own bound.
+      const absl::StatusCode code = lease.status().code();
+      if (connections_.empty() && acquiring_ == 0 &&
+          code != absl::StatusCode::kResourceExhausted &&
+          code != absl::StatusCode::kDeadlineExceeded) {
         for (Job& job : queue_) deferred.Answer(job, lease.status());
         queue_.clear();
       }
-    } else if (stopping_ || lease->connection().raw_handle() == nullptr) {
-      deferred.releases.push_back(*std::move(lease));
     } else {
-      auto connection = std::make_unique<Connection>(++last_connection_id_,
-                                                     *std::move(lease));
-      epoll_event watch{};
-      watch.events = EPOLLIN;
-      watch.data.u64 = connection->id;
-      if (PQsetnonblocking(connection->raw, 1) != 0 ||
-          PQenterPipelineMode(connection->raw) != 1 ||
-          epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, PQsocket(connection->raw),
-                    &watch) != 0) {
-        connection->lease.MarkBroken();
-        deferred.releases.push_back(std::move(connection->lease));
-      } else {
-        connection->idle_since = absl::Now();
-        connections_.push_back(std::move(connection));
-        FeedLocked(*connections_.back(), deferred);
-      }
-      AcquireMoreLocked();
+      AdoptLocked(*std::move(lease), deferred);
+      AcquireMoreLocked(deferred);
     }
   }
   RunDeferred(deferred);
 }
 
-void StatementDriver::AcquireMoreLocked() {
-  if (stopping_ || acquiring_ > 0) return;
-  const int have = static_cast<int>(connections_.size());
-  if (have >= options_.max_connections) return;
-  // One more connection while the work is more than one statement per
-  // connection: replies then come from several backends at once.
-  size_t work = queue_.size();
-  for (const std::unique_ptr<Connection>& c : connections_) {
-    work += c->in_flight.size();
+void StatementDriver::AdoptLocked(ConnectionPool::Lease lease,
+                                  Deferred& deferred) {
+  if (stopping_ || lease.connection().raw_handle() == nullptr) {
+    deferred.releases.push_back(std::move(lease));
+    return;
   }
-  if (work <= static_cast<size_t>(have)) return;
+  auto connection =
+      std::make_unique<Connection>(++last_connection_id_, std::move(lease));
+  epoll_event watch{};
+  watch.events = EPOLLIN;
+  watch.data.u64 = connection->id;
+  if (PQsetnonblocking(connection->raw, 1) != 0 ||
+      PQenterPipelineMode(connection->raw) != 1 ||
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, PQsocket(connection->raw), &watch) !=
+          0) {
+    connection->lease.MarkBroken();
+    deferred.releases.push_back(std::move(connection->lease));
+    return;
+  }
+  connection->idle_since = absl::Now();
+  connections_.push_back(std::move(connection));
+  FeedLocked(*connections_.back(), deferred);
+}
+
+void StatementDriver::AcquireMoreLocked(Deferred& deferred) {
+  while (true) {
+    if (stopping_ || acquiring_ > 0) return;
+    const int have = static_cast<int>(connections_.size());
+    if (have >= options_.max_connections) return;
+    // One more connection while the work is more than one statement per
+    // connection: replies then come from several backends at once.
+    size_t work = queue_.size();
+    for (const std::unique_ptr<Connection>& c : connections_) {
+      work += c->in_flight.size();
+    }
+    if (work <= static_cast<size_t>(have)) return;
+    // An idle pooled connection is taken at once, without a worker (whose
+    // queue may be full, its threads blocked on locks).
+    std::optional<ConnectionPool::Lease> idle = pool_.TryAcquireIdle();
+    if (!idle.has_value()) break;
+    AdoptLocked(*std::move(idle), deferred);
+  }
+  // None idle: a worker waits for one (or opens it) within the pool's
+  // bounds.
   ++acquiring_;
   absl::Status submitted = blocking_work_.Submit(
       [this] { Adopt(pool_.Acquire(absl::InfiniteFuture())); });

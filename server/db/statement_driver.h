@@ -129,7 +129,12 @@ class StatementDriver {
   // return meanwhile.
   static void RunDeferred(Deferred& deferred);
   // Below: with mu_ held.
-  void AcquireMoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Leases more connections while the work outgrows them: idle pooled
+  // ones at once, else one at a time through `blocking_work_`.
+  void AcquireMoreLocked(Deferred& deferred) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sets up a leased connection for the driver and feeds it.
+  void AdoptLocked(ConnectionPool::Lease lease, Deferred& deferred)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends `job` (after the session defaults it needs, if any) on
   // `connection`, which has room: kSent. A job cancelled or out of time is
   // answered unsent (kAnswered); a failed send answers every job of the
@@ -188,6 +193,9 @@ class StatementDriver {
   absl::Duration time_per_statement_ ABSL_GUARDED_BY(mu_) =
       absl::ZeroDuration();
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The driver waits in epoll without a timeout (nothing held, queued or
+  // coming): a call queued now must wake it, or it would never be shed.
+  bool sleeping_forever_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ = false;  // Stop() ran; owner's thread only
   std::thread thread_;
 };

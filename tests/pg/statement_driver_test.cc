@@ -264,6 +264,22 @@ TEST_F(StatementDriverTest, AQueuedCallIsShedAtItsBound) {
   EXPECT_EQ(Value(busy_answer, 1), 1) << busy_answer.status();
 }
 
+// With no connection to be had (the pool's only one held elsewhere), a
+// queued call is still shed at its bound, not at the pool's acquire timeout
+// or the caller's deadline.
+TEST_F(StatementDriverTest, AQueuedCallIsShedEvenWhenNoConnectionComes) {
+  StartOneConnection(1, /*pool_size=*/1, absl::Milliseconds(300));
+  absl::StatusOr<ConnectionPool::Lease> held =
+      pool_->Acquire(absl::Now() + absl::Seconds(5));
+  ASSERT_TRUE(held.ok()) << held.status();
+  const absl::Time start = absl::Now();
+  std::future<Answer> waiting = Submit(Call(absl::Seconds(10)), AddOne("1"));
+  Answer answer = Wait(waiting);
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kResourceExhausted)
+      << answer.status();
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(1000));
+}
+
 // The expected wait follows each statement's own time, not the gaps
 // between answers: a quiet spell must not make a later burst look slow (an
 // earlier estimate did, and then refused every call for good, since

@@ -68,6 +68,12 @@ absl::Status DeadlinePassed() {
                        "DEADLINE_PASSED", {});
 }
 
+absl::Status StatementInterrupted() {
+  return ErrorWithInfo(absl::StatusCode::kAborted,
+                       "the database statement was interrupted; retry the call",
+                       "STATEMENT_INTERRUPTED", {});
+}
+
 absl::Status MarkRetryable(absl::Status status) {
   status.SetPayload(kRetryablePayloadUrl, absl::Cord("1"));
   return status;

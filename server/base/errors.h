@@ -45,6 +45,10 @@ absl::Status NotFound(absl::string_view resource, int id);
 absl::Status ShuttingDown();
 absl::Status CallCancelled();
 absl::Status DeadlinePassed();
+// ABORTED with reason STATEMENT_INTERRUPTED: a statement was cancelled by
+// a cancel meant for another call and had no effect; the call may be run
+// again.
+absl::Status StatementInterrupted();
 
 // Marks `status` as one whose whole unit of work may simply be run again
 // (a serialization failure, a deadlock). Internal: not sent to callers.

@@ -56,6 +56,20 @@ class PgConnection final : public pqxx::connection_base {
   struct SessionDefaults {
     std::optional<bool> read_only;
     int64_t statement_timeout_ms = -1;
+
+    // Whether these defaults serve a call with `remaining_ms` left: the
+    // same read-only setting, and a timeout that ends no earlier than the
+    // call's deadline and at most a quarter after it.
+    bool Fit(bool call_read_only, int64_t remaining_ms) const {
+      return read_only == call_read_only &&
+             statement_timeout_ms >= remaining_ms &&
+             statement_timeout_ms <= remaining_ms + remaining_ms / 4;
+    }
+    // The timeout to set when they do not: an eighth past the deadline, so
+    // that calls with a little less time left still fit.
+    static int64_t TimeoutFor(int64_t remaining_ms) {
+      return remaining_ms + remaining_ms / 8;
+    }
   };
   SessionDefaults& session_defaults() { return session_defaults_; }
 

@@ -1,7 +1,7 @@
 // Owns running single read-only statements without a thread per
 // connection: one driver thread, a few pooled connections in libpq's
-// non-blocking mode under one epoll, callers sending on an idle connection
-// from their own thread.
+// non-blocking pipeline mode under one epoll, callers sending on the least
+// busy one from their own thread.
 #include "server/db/statement_driver.h"
 
 #include <sys/epoll.h>
@@ -36,15 +36,6 @@ constexpr int kIdleTickMs = 50;
 // statement is running.
 constexpr absl::Duration kCancelRepeat = absl::Milliseconds(20);
 
-// Whether the session defaults the connection holds fit a read-only call
-// with `remaining_ms` left (as EnsureSessionDefaults in the runner).
-bool DefaultsFit(const PgConnection::SessionDefaults& current,
-                 int64_t remaining_ms) {
-  return current.read_only == true &&
-         current.statement_timeout_ms >= remaining_ms &&
-         current.statement_timeout_ms <= remaining_ms + remaining_ms / 4;
-}
-
 bool SendPrepared(PGconn* raw, const char* name,
                   const std::vector<std::string>& params) {
   const char* values[16];
@@ -75,12 +66,10 @@ absl::Status FromBrokenConnection(PGconn* raw, bool cancelled) {
       cancelled, /*read_only=*/true);
 }
 
-}  // namespace
-
-namespace {
 struct ClearResult {
   void operator()(PGresult* result) const { PQclear(result); }
 };
+
 }  // namespace
 
 struct StatementDriver::InFlight {
@@ -438,12 +427,12 @@ StatementDriver::Started StatementDriver::SendLocked(Connection& connection,
     return Started::kAnswered;
   }
   bool sent = true;
-  if (!DefaultsFit(connection.sent_defaults, remaining_ms)) {
+  if (!connection.sent_defaults.Fit(/*call_read_only=*/true, remaining_ms)) {
     // Kept for the next calls on this connection (see the runner's
     // EnsureSessionDefaults).
     InFlight change;
     change.sets_defaults = true;
-    change.timeout_ms = remaining_ms + remaining_ms / 8;
+    change.timeout_ms = PgConnection::SessionDefaults::TimeoutFor(remaining_ms);
     sent = SendPrepared(connection.raw, sql::kSetSessionDefaults.name,
                         {"on", absl::StrCat(change.timeout_ms, "ms")}) &&
            PQpipelineSync(connection.raw) == 1;
@@ -640,11 +629,7 @@ bool StatementDriver::OnReplyLocked(Connection& connection, PGresult* result,
     if (interrupted && !stopping_ && job.attempts < kMaxAttempts) {
       queue_.push_front(std::move(job));
     } else if (interrupted) {
-      deferred.Answer(
-          job, ErrorWithInfo(absl::StatusCode::kAborted,
-                             "the database statement was interrupted; retry "
-                             "the call",
-                             "STATEMENT_INTERRUPTED", {}));
+      deferred.Answer(job, StatementInterrupted());
     } else {
       deferred.Answer(job, std::move(status));
     }

@@ -27,11 +27,9 @@ constexpr int kMaxAttempts = 3;
 void EnsureSessionDefaults(PgConnection& connection, bool read_only,
                            int64_t remaining_ms) {
   PgConnection::SessionDefaults& current = connection.session_defaults();
-  const bool timeout_fits =
-      current.statement_timeout_ms >= remaining_ms &&
-      current.statement_timeout_ms <= remaining_ms + remaining_ms / 4;
-  if (current.read_only == read_only && timeout_fits) return;
-  const int64_t timeout_ms = remaining_ms + remaining_ms / 8;
+  if (current.Fit(read_only, remaining_ms)) return;
+  const int64_t timeout_ms =
+      PgConnection::SessionDefaults::TimeoutFor(remaining_ms);
   current = {};  // unknown until the change is known to have taken
   pqxx::nontransaction setter(connection);
   setter.exec_prepared(sql::kSetSessionDefaults.name, read_only ? "on" : "off",
@@ -160,10 +158,7 @@ absl::Status TransactionSession::Fail(const std::exception& error) {
     // first interrupt check in this call's statement. That statement was
     // rolled back; running the call again is safe. (ABORTED, not
     // UNAVAILABLE: the connection itself is fine and stays in the pool.)
-    return Fail(MarkRetryable(
-        ErrorWithInfo(absl::StatusCode::kAborted,
-                      "the database statement was interrupted; retry the call",
-                      "STATEMENT_INTERRUPTED", {})));
+    return Fail(MarkRetryable(StatementInterrupted()));
   }
   if (autocommit_ && !read_only_ && !call_.cancelled() &&
       dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {

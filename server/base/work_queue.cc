@@ -22,41 +22,50 @@ WorkQueue::WorkQueue(int threads, int capacity)
 
 WorkQueue::~WorkQueue() { Stop(); }
 
+absl::Status AdmitToQueue(size_t queued, size_t capacity,
+                          absl::Duration expected_wait, absl::Duration left) {
+  if (queued >= capacity) {
+    return ErrorWithInfo(
+        absl::StatusCode::kResourceExhausted,
+        absl::StrCat("the server is overloaded (", queued,
+                     " calls queued for the database); retry with backoff"),
+        "SERVER_SATURATED", {});
+  }
+  // Admitting up to the whole of `left` fills the queue with calls that
+  // then miss their deadlines by a little.
+  if (left != absl::InfiniteDuration() && expected_wait > left / 2) {
+    return ErrorWithInfo(
+        absl::StatusCode::kResourceExhausted,
+        absl::StrCat(
+            "the server is saturated: ", queued,
+            " calls are queued for the database, an expected wait of ",
+            absl::FormatDuration(
+                absl::Trunc(expected_wait, absl::Milliseconds(1))),
+            ", more than half of the ",
+            absl::FormatDuration(absl::Trunc(left, absl::Milliseconds(1))),
+            " this call may wait; retry with backoff"),
+        "SERVER_SATURATED", {});
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WorkQueue::Submit(Task&& task, Shed&& shed, absl::Time expire_at,
                                Ticket* ticket) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return ShuttingDown();
-  if (entries_.size() >= capacity_) {
-    return ErrorWithInfo(
-        absl::StatusCode::kResourceExhausted,
-        absl::StrCat("the server is overloaded (", entries_.size(),
-                     " calls queued for the database); retry with backoff"),
-        "SERVER_SATURATED", {});
+  const absl::Duration left =
+      shed == nullptr || expire_at == absl::InfiniteFuture()
+          ? absl::InfiniteDuration()
+          : std::max(expire_at - absl::Now(), absl::ZeroDuration());
+  if (absl::Status admitted =
+          AdmitToQueue(entries_.size(), capacity_,
+                       left == absl::InfiniteDuration() ? absl::ZeroDuration()
+                                                        : ExpectedWaitLocked(),
+                       left);
+      !admitted.ok()) {
+    return admitted;
   }
-  if (shed == nullptr) {
-    expire_at = absl::InfiniteFuture();
-  } else if (expire_at != absl::InfiniteFuture()) {
-    const absl::Duration expected = ExpectedWaitLocked();
-    const absl::Duration left =
-        std::max(expire_at - absl::Now(), absl::ZeroDuration());
-    // Half: the rest is for the task itself, the hops around the queue and
-    // the estimate's error. Admitting up to the whole expiry fills the
-    // queue with calls that then miss their deadlines by a little.
-    if (expected > left / 2) {
-      return ErrorWithInfo(
-          absl::StatusCode::kResourceExhausted,
-          absl::StrCat(
-              "the server is saturated: ", entries_.size(),
-              " calls are queued for the database, an expected "
-              "wait of ",
-              absl::FormatDuration(
-                  absl::Trunc(expected, absl::Milliseconds(1))),
-              ", more than half of the ",
-              absl::FormatDuration(absl::Trunc(left, absl::Milliseconds(1))),
-              " this call may wait; retry with backoff"),
-          "SERVER_SATURATED", {});
-    }
-  }
+  if (shed == nullptr) expire_at = absl::InfiniteFuture();
   const Ticket next_ticket = ++last_ticket_;
   entries_.push_back(Entry{next_ticket, std::move(task), std::move(shed),
                            absl::Now(), expire_at});

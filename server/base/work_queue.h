@@ -17,6 +17,15 @@
 
 namespace suppliers {
 
+// The admission rule of every queue of calls (WorkQueue, the
+// StatementDriver): RESOURCE_EXHAUSTED (reason SERVER_SATURATED) when
+// `queued` entries already reach `capacity`, or when `expected_wait` is more
+// than half of `left`, what the call may still wait (InfiniteDuration: no
+// bound); OK otherwise. Half: the rest is for the call's own work, the hops
+// around the queue and the estimate's error.
+absl::Status AdmitToQueue(size_t queued, size_t capacity,
+                          absl::Duration expected_wait, absl::Duration left);
+
 // A fixed set of worker threads fed by a FIFO. gRPC callback threads must
 // never block on the database, so handlers Submit() their work here.
 // Admission is by expected wait, not by queue length: a task that carries

@@ -144,27 +144,11 @@ absl::Status StatementDriver::Submit(std::shared_ptr<CallContext> call,
     // First come, first served: nothing overtakes the queue.
     Connection* room = queue_.empty() ? LeastBusyLocked() : nullptr;
     if (room == nullptr) {
-      if (queue_.size() >= options_.queue_capacity) {
-        return ErrorWithInfo(
-            absl::StatusCode::kResourceExhausted,
-            absl::StrCat(queue_.size(),
-                         " reads are queued for the database; retry with "
-                         "backoff"),
-            "SERVER_SATURATED", {});
-      }
-      const absl::Duration wait = ExpectedWaitLocked();
-      const absl::Duration budget = job.expire_at - now;
-      if (wait > budget / 2) {
-        return ErrorWithInfo(
-            absl::StatusCode::kResourceExhausted,
-            absl::StrCat(queue_.size(),
-                         " reads are queued for the database, an expected "
-                         "wait of ",
-                         absl::ToInt64Milliseconds(wait),
-                         "ms, more than half of the ",
-                         absl::ToInt64Milliseconds(budget),
-                         "ms this call may wait; retry with backoff"),
-            "SERVER_SATURATED", {});
+      if (absl::Status admitted =
+              AdmitToQueue(queue_.size(), options_.queue_capacity,
+                           ExpectedWaitLocked(), job.expire_at - now);
+          !admitted.ok()) {
+        return admitted;
       }
     }
     job.ticket = ++last_ticket_;

@@ -33,22 +33,19 @@ absl::StatusOr<KeysetPage> KeysetPage::Open(
 std::string KeysetPage::Collect(
     const pqxx::result& rows,
     absl::FunctionRef<PageCursor(const pqxx::row&)> add) const {
-  int added = 0;
-  PageCursor last;
-  for (const pqxx::row& row : rows) {
-    if (added == page_size_) {
-      return EncodePageToken(collection_, query_, last);
-    }
-    last = add(row);
-    ++added;
-  }
-  return "";
+  return CollectRows(static_cast<int>(rows.size()),
+                     [&](int row) { return add(rows[row]); });
 }
 
 std::string KeysetPage::Collect(
     const ResultRows& rows, absl::FunctionRef<PageCursor(int row)> add) const {
+  return CollectRows(rows.size(), add);
+}
+
+std::string KeysetPage::CollectRows(
+    int row_count, absl::FunctionRef<PageCursor(int row)> add) const {
   PageCursor last;
-  for (int row = 0; row < rows.size(); ++row) {
+  for (int row = 0; row < row_count; ++row) {
     if (row == page_size_) {
       return EncodePageToken(collection_, query_, last);
     }

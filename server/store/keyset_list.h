@@ -50,6 +50,9 @@ class KeysetPage {
 
  private:
   KeysetPage() = default;
+  // Both Collects: `row_count` rows fetched, `add` called by index.
+  std::string CollectRows(int row_count,
+                          absl::FunctionRef<PageCursor(int row)> add) const;
 
   std::string collection_;
   std::string query_;

@@ -7,8 +7,10 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <algorithm>
+#include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +31,7 @@
 #include "server/rpc/drawing_service.h"
 #include "server/rpc/method_scopes.h"
 #include "server/rpc/part_service.h"
+#include "server/rpc/reflection_v1.h"
 #include "server/rpc/stream_guard.h"
 #include "server/rpc/transport_security.h"
 #include "server/rpc/vendor_service.h"
@@ -37,6 +40,22 @@
 #include "server/store/vendor_store.h"
 
 namespace suppliers {
+namespace {
+
+// The services of our API, by full name, from the compiled protos.
+std::vector<std::string> ServedApiServices() {
+  std::vector<std::string> names;
+  for (const MethodScope& method : AllMethodScopes()) {
+    // "/suppliers.v1.VendorService/GetVendor" -> "suppliers.v1.VendorService"
+    std::string service = method.method.substr(1, method.method.rfind('/') - 1);
+    if (std::find(names.begin(), names.end(), service) == names.end()) {
+      names.push_back(std::move(service));
+    }
+  }
+  return names;
+}
+
+}  // namespace
 
 SuppliersServer::SuppliersServer(ServerOptions options)
     : options_(std::move(options)) {}
@@ -156,6 +175,14 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  // Reflection v1 lists what v1alpha lists: every service registered here.
+  std::vector<std::string> service_names = ServedApiServices();
+  service_names.push_back("grpc.health.v1.Health");
+  service_names.push_back("grpc.reflection.v1.ServerReflection");
+  service_names.push_back("grpc.reflection.v1alpha.ServerReflection");
+  self->reflection_v1_ =
+      std::make_unique<ReflectionV1Service>(std::move(service_names));
+
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default, which would let a second server bind
   // the same port and silently split the traffic; a taken port must fail.
@@ -163,6 +190,7 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   builder.RegisterService(self->vendor_service_.get());
   builder.RegisterService(self->part_service_.get());
   builder.RegisterService(self->drawing_service_.get());
+  builder.RegisterService(self->reflection_v1_.get());
   if (opts.access_log) {
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
@@ -183,7 +211,13 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   }
   grpc::HealthCheckServiceInterface* health =
       self->server_->GetHealthCheckService();
-  // NOT_SERVING until the first probe has reached the database.
+  // NOT_SERVING until the first probe has reached the database. Each API
+  // service answers under its own name too (a client or a Kubernetes probe
+  // may ask for the service it calls); SetServingStatus(bool) below then
+  // moves them all with "".
+  for (const std::string& name : ServedApiServices()) {
+    health->SetServingStatus(name, false);
+  }
   health->SetServingStatus(false);
   HealthOptions health_options;
   health_options.conninfo = opts.pool.conninfo;

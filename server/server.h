@@ -28,6 +28,7 @@ class DrawingServiceImpl;
 class DrawingStore;
 class HealthMonitor;
 class PartServiceImpl;
+class ReflectionV1Service;
 class PartStore;
 class StatementDriver;
 class VendorServiceImpl;
@@ -131,6 +132,7 @@ class SuppliersServer {
   std::unique_ptr<VendorServiceImpl> vendor_service_;
   std::unique_ptr<PartServiceImpl> part_service_;
   std::unique_ptr<DrawingServiceImpl> drawing_service_;
+  std::unique_ptr<ReflectionV1Service> reflection_v1_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HealthMonitor> health_monitor_;
   absl::Mutex shutdown_mu_;

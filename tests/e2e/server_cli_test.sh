@@ -66,11 +66,36 @@ check "reflection lists the health service" grep -qx "grpc.health.v1.Health" "$w
 check "reflection lists the reflection service" grep -qx "grpc.reflection.v1alpha.ServerReflection" "$work/services.txt"
 curl_ --list-methods "http://127.0.0.1:$port" >"$work/methods.txt"
 check "reflection describes Health/Check" grep -qx "grpc.health.v1.Health/Check" "$work/methods.txt"
-health() { curl_ -d '{}' "http://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null | tr -d ' \n'; }
+# Both reflection protocols, each describing the same services and methods.
+for protocol in grpc-v1 grpc-v1alpha; do
+  curl_ --reflect-protocol "$protocol" --list-services "http://127.0.0.1:$port" >"$work/services-$protocol.txt"
+  check "reflection $protocol lists the API, health and both reflection services" diff \
+    <(printf '%s\n' grpc.health.v1.Health grpc.reflection.v1.ServerReflection \
+      grpc.reflection.v1alpha.ServerReflection suppliers.v1.DrawingService \
+      suppliers.v1.PartService suppliers.v1.VendorService) \
+    <(sort "$work/services-$protocol.txt")
+  curl_ --reflect-protocol "$protocol" --list-methods "http://127.0.0.1:$port" >"$work/methods-$protocol.txt"
+  check "reflection $protocol describes every method the other lists" diff "$work/methods.txt" "$work/methods-$protocol.txt"
+  curl_ --reflect-protocol "$protocol" -d '{"vendorId":1}' \
+    "http://127.0.0.1:$port/suppliers.v1.VendorService/GetVendor" >"$work/get-$protocol.txt" 2>&1 || true
+  check "a call described through reflection $protocol reaches the service" \
+    grep -q '"vendor 1 does not exist"' "$work/get-$protocol.txt"
+done
+health() { curl_ -d "{\"service\":\"${1:-}\"}" "http://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null | tr -d ' \n'; }
 check "health SERVING" eventually 10 bash -c "[ \"\$($(declare -f curl_ health); BUF=$BUF port=$port; health)\" = '{\"status\":\"SERVING\"}' ]"
+for service in suppliers.v1.VendorService suppliers.v1.PartService suppliers.v1.DrawingService; do
+  check "health answers $service by name: SERVING" test "$(health "$service")" = '{"status":"SERVING"}'
+done
+set +e
+curl_ -d '{"service":"suppliers.v1.NoSuchService"}' "http://127.0.0.1:$port/grpc.health.v1.Health/Check" >/dev/null 2>&1
+code=$?
+set -e
+check "health answers an unknown service NOT_FOUND (buf exit 5 x 8)" test "$code" -eq 40
 
 PG_ROOT=$PG_ROOT PG_PORT=$PG_PORT "$REPO/scripts/local-postgres.sh" stop
 check "health NOT_SERVING after PostgreSQL stops" eventually 15 bash -c "[ \"\$($(declare -f curl_ health); BUF=$BUF port=$port; health)\" = '{\"status\":\"NOT_SERVING\"}' ]"
+check "each service's health follows: VendorService NOT_SERVING" \
+  test "$(health suppliers.v1.VendorService)" = '{"status":"NOT_SERVING"}'
 PG_ROOT=$PG_ROOT PG_PORT=$PG_PORT "$REPO/scripts/local-postgres.sh" start
 check "health SERVING again after PostgreSQL restarts" eventually 15 bash -c "[ \"\$($(declare -f curl_ health); BUF=$BUF port=$port; health)\" = '{\"status\":\"SERVING\"}' ]"
 check "server was never restarted" kill -0 "$server"

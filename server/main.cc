@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "pqxx/pqxx"
 #include "server/base/log.h"
 #include "server/base/resident_code.h"
+#include "server/command_line.h"
 #include "server/config.h"
 #include "server/db/migrations.h"
 #include "server/rpc/library_logs.h"
@@ -288,6 +290,11 @@ int main(int argc, char** argv) {
       "Connection settings, highest precedence first: --database, "
       "DATABASE_URL, PG* variables, --config FILE.\n"
       "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.");
+  // Abseil's parser exits 1 on an unknown flag or a bad value, and its
+  // --help lists only the flags of a file named after the binary.
+  if (std::optional<int> exit_code = HandleHelpAndCheckFlags(argc, argv)) {
+    return *exit_code;
+  }
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   std::string command = positional.size() > 1 ? positional[1] : "serve";
   if (positional.size() > 2 || (command != "serve" && command != "migrate")) {

@@ -100,6 +100,32 @@ PG_ROOT=$PG_ROOT PG_PORT=$PG_PORT "$REPO/scripts/local-postgres.sh" start
 check "health SERVING again after PostgreSQL restarts" eventually 15 bash -c "[ \"\$($(declare -f curl_ health); BUF=$BUF port=$port; health)\" = '{\"status\":\"SERVING\"}' ]"
 check "server was never restarted" kill -0 "$server"
 
+# The command line's contract: help on stdout with exit 0, usage errors exit 2.
+check "--help exits 0" bash -c "'$SERVER' --help >'$work/help.txt'"
+check "--help lists --listen, --database, --pool_max_size and --read_connections" \
+  bash -c "grep -qx '  --listen' $work/help.txt && grep -qx '  --database' $work/help.txt &&
+           grep -qx '  --pool_max_size' $work/help.txt && grep -qx '  --read_connections' $work/help.txt"
+check "--help shows no build paths" bash -c "! grep -q '/server/' $work/help.txt"
+check "-h is --help" cmp -s <("$SERVER" -h) "$work/help.txt"
+"$SERVER" --helpfull >"$work/helpfull.txt"
+check "--helpfull lists at least what --help lists" \
+  bash -c "[ \$(grep -c '^  --' $work/helpfull.txt) -ge \$(grep -c '^  --' $work/help.txt) ]"
+usage_exit() {  # usage_exit DESCRIPTION PATTERN ARGS...: exit 2 and stderr names it
+  local what=$1 pattern=$2; shift 2
+  set +e
+  "$SERVER" "$@" >/dev/null 2>"$work/usage.err"
+  local code=$?
+  set -e
+  check "$what exits 2" test "$code" -eq 2
+  check "$what names the flag" grep -q -- "$pattern" "$work/usage.err"
+}
+usage_exit "an unknown flag" "unknown flag --no_such_flag" --no_such_flag=1
+usage_exit "a bad integer" "bad value for --pool_max_size" --pool_max_size=ten
+usage_exit "a bad duration" "bad value for --health_interval" --health_interval fast
+usage_exit "a bad boolean" "bad value for --access_log" --access_log=maybe
+usage_exit "a flag without its value" "missing value for --listen" --listen
+usage_exit "an unknown command" "usage:" frobnicate
+
 # A second server on the same port fails with exit 1.
 set +e
 "$SERVER" --listen "127.0.0.1:$port" --database "$db" 2>"$work/second.log"

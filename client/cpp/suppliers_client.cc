@@ -301,6 +301,17 @@ std::vector<std::pair<std::string, std::string>> FieldViolations(
   return violations;
 }
 
+std::string ErrorReason(const absl::Status& status) {
+  google::rpc::Status details;
+  const auto payload = status.GetPayload(kDetailsPayload);
+  if (!payload || !details.ParseFromString(std::string(*payload))) return "";
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) return info.reason();
+  }
+  return "";
+}
+
 std::string DescribeError(const absl::Status& status) {
   std::string text =
       absl::StrCat(CodeName(status.code()), ": ", status.message());

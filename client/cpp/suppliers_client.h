@@ -147,6 +147,11 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 // "  reason: R (domain D) key=value ..." and "  field F: description".
 std::string DescribeError(const absl::Status& status);
 
+// The ErrorInfo reason in the status details ("DATABASE_UNAVAILABLE", ...),
+// empty when the status carries none (a transport failure: the server was
+// never reached).
+std::string ErrorReason(const absl::Status& status);
+
 // The field violations (field, description) in the status details.
 std::vector<std::pair<std::string, std::string>> FieldViolations(
     const absl::Status& status);

@@ -497,7 +497,18 @@ check "the hint asks whether the server runs at the target" \
   grep -qF "(is suppliers-server running at $stopped?)" "$work/err"
 failed --target "$stopped" --deadline 2s --json health check
 check "health check against a stopped server: UNAVAILABLE, exit 1" grep -q '^error: UNAVAILABLE: ' "$work/err"
-check "the stopped-server calls give up within their deadlines" test $((SECONDS - t0)) -le 8
+# A running server whose database is down is not a stopped server.
+no_db_port=$(free_port)
+"$SERVER" --listen "127.0.0.1:$no_db_port" --database "host=127.0.0.1 port=$(free_port) dbname=suppliers user=postgres connect_timeout=1" \
+  2>"$work/no_db.log" &
+CLEANUP+=("kill -KILL $!")
+eventually 10 grep -qs '"msg":"suppliers-server listening"' "$work/no_db.log" || fail "no startup line: $(cat "$work/no_db.log")"
+failed --target "127.0.0.1:$no_db_port" --deadline 5s vendors get --id 1
+check "vendors get with the database down: error: UNAVAILABLE" grep -q '^error: UNAVAILABLE: ' "$work/err"
+check "the hint says the server is up and its database is not" \
+  grep -qF "(suppliers-server at 127.0.0.1:$no_db_port is up, but its database is unavailable; retry later)" "$work/err"
+check "and does not ask whether the server runs" bash -c "! grep -q 'is suppliers-server running' '$work/err'"
+check "the stopped-server calls give up within their deadlines" test $((SECONDS - t0)) -le 14
 
 # --- every command of --help was run successfully ----------------------------
 check "every command of --help (and demo) succeeded at least once here" \

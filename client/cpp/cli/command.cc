@@ -12,8 +12,14 @@ namespace suppliers::client {
 int Fail(const absl::Status& status, const Globals& globals) {
   std::string text = DescribeError(status);
   if (status.code() == absl::StatusCode::kUnavailable) {
-    absl::StrAppend(&text, "\n  (is suppliers-server running at ",
-                    globals.target, "?)");
+    // The server's own answers carry a reason; a transport failure none.
+    if (ErrorReason(status) == "DATABASE_UNAVAILABLE") {
+      absl::StrAppend(&text, "\n  (suppliers-server at ", globals.target,
+                      " is up, but its database is unavailable; retry later)");
+    } else if (ErrorReason(status).empty()) {
+      absl::StrAppend(&text, "\n  (is suppliers-server running at ",
+                      globals.target, "?)");
+    }
   }
   std::fprintf(stderr, "error: %s\n", text.c_str());
   return kExitFailed;

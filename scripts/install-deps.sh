@@ -8,7 +8,12 @@ packages=(build-essential cmake ninja-build pkg-config clang clang-format clang-
   libclang-rt-14-dev libfuzzer-14-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev libjwt-dev grpc-proto postgresql-15 postgresql-contrib)
+  libssl-dev libjwt-dev grpc-proto postgresql-15 postgresql-contrib
+  prometheus-cpp-dev
+  # The language clients (client/python, client/go) and their tests.
+  python3-grpcio python3-protobuf
+  golang-go golang-google-grpc-dev protoc-gen-go-grpc golang-google-protobuf-dev
+  golang-github-golang-protobuf-1-5-dev)
 
 missing=()
 for p in "${packages[@]}"; do

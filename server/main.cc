@@ -88,6 +88,10 @@ ABSL_FLAG(int, drawing_chunk_bytes, 64 << 10,
 ABSL_FLAG(int, drawing_read_block_bytes, 1 << 20,
           "bytes read from PostgreSQL per download query; the server's "
           "buffer per download");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT to serve Prometheus metrics on (/metrics): calls, "
+          "latency, pool, queue, database errors, drawing bytes, streams; "
+          "empty: off, nothing recorded");
 ABSL_FLAG(bool, access_log, true,
           "log one JSON line per finished call (method, code, duration, "
           "peer); health checks and reflection are not logged");
@@ -191,6 +195,7 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
   options.read_connections = absl::GetFlag(FLAGS_read_connections);
   options.health_interval = absl::GetFlag(FLAGS_health_interval);
   options.access_log = absl::GetFlag(FLAGS_access_log);
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.drawings.max_bytes = absl::GetFlag(FLAGS_max_drawing_bytes);
   options.drawings.chunk_bytes = absl::GetFlag(FLAGS_drawing_chunk_bytes);
   options.drawings.read_block_bytes =

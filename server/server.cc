@@ -25,8 +25,10 @@
 #include "server/db/statement_driver.h"
 #include "server/db/statements.h"
 #include "server/db/transaction_runner.h"
+#include "server/metrics_endpoint.h"
 #include "server/rpc/access_log.h"
 #include "server/rpc/authenticator.h"
+#include "server/rpc/call_metrics.h"
 #include "server/rpc/call_runtime.h"
 #include "server/rpc/drawing_service.h"
 #include "server/rpc/method_scopes.h"
@@ -191,12 +193,29 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   builder.RegisterService(self->part_service_.get());
   builder.RegisterService(self->drawing_service_.get());
   builder.RegisterService(self->reflection_v1_.get());
+  if (!opts.metrics_listen.empty()) {
+    ServerGauges gauges;
+    gauges.pool = [pool = self->pool_.get()] { return pool->GetStats(); };
+    gauges.pool_max_connections = opts.pool.max_size;
+    gauges.queue_depth = [queue = self->work_queue_.get()] {
+      return queue->queued();
+    };
+    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint =
+        MetricsEndpoint::Start(opts.metrics_listen, std::move(gauges));
+    if (!endpoint.ok()) return endpoint.status();
+    self->metrics_endpoint_ = *std::move(endpoint);
+  }
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
   if (opts.access_log) {
-    std::vector<
-        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-        interceptors;
     interceptors.push_back(
         MakeAccessLogInterceptorFactory(self->authenticator_.get()));
+  }
+  if (self->metrics_endpoint_ != nullptr) {
+    interceptors.push_back(MakeCallMetricsInterceptorFactory());
+  }
+  if (!interceptors.empty()) {
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   // Upload chunks are at most kMaxUploadChunkBytes plus framing.

@@ -27,6 +27,7 @@ class CallCanceller;
 class DrawingServiceImpl;
 class DrawingStore;
 class HealthMonitor;
+class MetricsEndpoint;
 class PartServiceImpl;
 class ReflectionV1Service;
 class PartStore;
@@ -68,6 +69,9 @@ struct ServerOptions {
   StreamLimits streams{0, absl::Seconds(30)};
   // One JSON line per finished call (method, code, duration, peer, caller).
   bool access_log = false;
+  // HOST:PORT of the Prometheus endpoint (/metrics); empty: none, and no
+  // metric is recorded.
+  std::string metrics_listen;
   // TLS or mTLS; without it only a loopback address may listen (unless
   // tls.allow_insecure).
   TlsOptions tls;
@@ -135,6 +139,8 @@ class SuppliersServer {
   std::unique_ptr<ReflectionV1Service> reflection_v1_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HealthMonitor> health_monitor_;
+  // Last: destroyed first, while the pool and the queue it reads live.
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
 };

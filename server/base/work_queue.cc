@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/base/errors.h"
+#include "server/base/metrics.h"
 
 namespace suppliers {
 
@@ -154,6 +155,7 @@ void WorkQueue::Work() {
       };
       mu_.Await(absl::Condition(&ready));
       if (entries_.empty()) return;  // stopping and drained
+      Metrics::Get().RecordQueueWait(absl::Now() - entries_.front().queued_at);
       task = std::move(entries_.front().task);
       entries_.pop_front();
       ++busy_;

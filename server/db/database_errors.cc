@@ -11,6 +11,7 @@
 #include "pqxx/except"
 #include "server/base/errors.h"
 #include "server/base/log.h"
+#include "server/base/metrics.h"
 
 namespace suppliers {
 namespace {
@@ -102,6 +103,22 @@ std::string SqlStateOf(const pqxx::sql_error& error) {
   return "";
 }
 
+// Counts the error by SQLSTATE class; a lost connection or an unknown
+// outcome (no SQLSTATE from libpqxx 6.4) as class 08, connection exception.
+void RecordDatabaseErrorMetric(const std::exception& error) {
+  Metrics& metrics = Metrics::Get();
+  if (!metrics.enabled()) return;
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error);
+      sql != nullptr && !SqlStateOf(*sql).empty()) {
+    metrics.RecordDatabaseError(SqlStateOf(*sql));
+  } else if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr ||
+             dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) {
+    metrics.RecordDatabaseError("08");
+  } else {
+    metrics.RecordDatabaseError("");
+  }
+}
+
 }  // namespace
 
 absl::Status CommitOutcomeUnknown() {
@@ -120,6 +137,7 @@ absl::Status SchemaNotMigrated() {
 
 absl::Status FromDatabaseException(const std::exception& error,
                                    bool client_cancelled, bool read_only) {
+  RecordDatabaseErrorMetric(error);
   // libpqxx 6.4 throws the rollback family without a SQLSTATE and outside
   // sql_error, so these are told apart by type.
   const bool outcome_unknown =

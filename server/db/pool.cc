@@ -20,6 +20,7 @@
 #include "pqxx/pqxx"
 #include "server/base/errors.h"
 #include "server/base/log.h"
+#include "server/base/metrics.h"
 #include "server/db/database_errors.h"
 
 namespace suppliers {
@@ -231,6 +232,16 @@ bool ConnectionPool::Reusable(const Slot& slot, absl::Time now) const {
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
+    absl::Time caller_deadline, absl::Time acquire_deadline,
+    CancelScope* scope) {
+  const absl::Time began = absl::Now();
+  absl::StatusOr<Lease> lease =
+      AcquireUnmeasured(caller_deadline, acquire_deadline, scope);
+  if (lease.ok()) Metrics::Get().RecordPoolAcquire(absl::Now() - began);
+  return lease;
+}
+
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::AcquireUnmeasured(
     absl::Time caller_deadline, absl::Time acquire_deadline,
     CancelScope* scope) {
   const absl::Time pool_deadline =

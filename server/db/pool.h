@@ -126,6 +126,10 @@ class ConnectionPool {
   Stats GetStats() const;
 
  private:
+  // Acquire without the metric of its wait.
+  absl::StatusOr<Lease> AcquireUnmeasured(absl::Time caller_deadline,
+                                          absl::Time acquire_deadline,
+                                          CancelScope* scope);
   struct Slot {
     std::unique_ptr<PgConnection> connection;
     absl::Time created;

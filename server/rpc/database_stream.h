@@ -11,6 +11,7 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -19,9 +20,11 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "server/base/metrics.h"
 #include "server/db/call_context.h"
 #include "server/rpc/call_runtime.h"
 #include "server/rpc/grpc_status.h"
+#include "server/rpc/method_scopes.h"
 #include "server/rpc/stream_guard.h"
 
 namespace suppliers {
@@ -44,7 +47,10 @@ class DatabaseStream : public Reactor, public GuardedStream {
         call_(
             NewCallContext(context, runtime, runtime.default_stream_deadline)),
         context_(context),
-        admitted_(Admit(request_type)) {}
+        method_(MethodName(request_type)),
+        admitted_(Admit(request_type)) {
+    if (admitted()) Metrics::Get().StreamStarted(method_);
+  }
 
   // Whether the caller may call and the guard let the stream in; if not,
   // the derived constructor calls Refuse() and does nothing else.
@@ -131,7 +137,10 @@ class DatabaseStream : public Reactor, public GuardedStream {
 
   void OnCancel() override { CancelInBackground(runtime_, call_); }
   void OnDone() override {
-    if (admitted()) runtime_.streams->Leave(this);
+    if (admitted()) {
+      runtime_.streams->Leave(this);
+      Metrics::Get().StreamEnded(method_);
+    }
     {
       absl::MutexLock lock(&mu_);
       done_ = true;
@@ -145,6 +154,12 @@ class DatabaseStream : public Reactor, public GuardedStream {
 
  private:
   // Credentials first: an unauthenticated caller takes no stream slot.
+  static std::string MethodName(
+      const google::protobuf::Descriptor* request_type) {
+    const MethodScope* method = MethodForRequest(request_type);
+    return method != nullptr ? method->method : request_type->full_name();
+  }
+
   absl::Status Admit(const google::protobuf::Descriptor* request_type) {
     if (absl::Status authorized =
             AuthorizeCall(runtime_, *context_, request_type);
@@ -198,6 +213,7 @@ class DatabaseStream : public Reactor, public GuardedStream {
   }
 
   grpc::CallbackServerContext* const context_;
+  const std::string method_;  // "/suppliers.v1.DrawingService/..."
   const absl::Status admitted_;
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

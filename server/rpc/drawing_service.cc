@@ -6,6 +6,7 @@
 #include <memory>
 #include <utility>
 
+#include "server/base/metrics.h"
 #include "server/rpc/database_stream.h"
 #include "server/rpc/grpc_status.h"
 #include "server/rpc/message_codec.h"
@@ -74,6 +75,8 @@ class UploadReactor final
                !appended.ok()) {
       return Fail(appended);
     }
+    Metrics::Get().AddDrawingBytesIn(
+        static_cast<int64_t>(request_.chunk().size()));
     if (upload_->finish_written()) return Complete();
     ReadNext();
   }
@@ -143,6 +146,8 @@ class DownloadReactor final
   void ReleaseSession() override { download_.reset(); }
 
   void Write() {
+    Metrics::Get().AddDrawingBytesOut(
+        static_cast<int64_t>(message_.chunk().size()));
     if (absl::Status serialized = SerializeMessage(message_, &outgoing_);
         !serialized.ok()) {
       return OnWorker([this, serialized] { Fail(serialized); });

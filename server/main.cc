@@ -92,6 +92,11 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "HOST:PORT to serve Prometheus metrics on (/metrics): calls, "
           "latency, pool, queue, database errors, drawing bytes, streams; "
           "empty: off, nothing recorded");
+ABSL_FLAG(bool, trace_statements, false,
+          "set each call's trace id (from its traceparent header, or a new "
+          "one) as the database session's application_name while its SQL "
+          "runs, so PostgreSQL's log and pg_stat_activity name the call; "
+          "costs one more statement per call");
 ABSL_FLAG(bool, access_log, true,
           "log one JSON line per finished call (method, code, duration, "
           "peer); health checks and reflection are not logged");
@@ -196,6 +201,7 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
   options.health_interval = absl::GetFlag(FLAGS_health_interval);
   options.access_log = absl::GetFlag(FLAGS_access_log);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.trace_statements = absl::GetFlag(FLAGS_trace_statements);
   options.drawings.max_bytes = absl::GetFlag(FLAGS_max_drawing_bytes);
   options.drawings.chunk_bytes = absl::GetFlag(FLAGS_drawing_chunk_bytes);
   options.drawings.read_block_bytes =

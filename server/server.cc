@@ -158,7 +158,8 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
                   self->canceller_.get(), self->stream_guard_.get(),
                   self->authenticator_.get(), opts.default_call_deadline,
                   opts.default_stream_deadline, opts.pool.acquire_timeout,
-                  opts.max_queue_wait, self->statement_driver_.get()});
+                  opts.max_queue_wait, self->statement_driver_.get(),
+                  opts.trace_statements});
   self->transactions_ = std::make_unique<TransactionRunner>(*self->pool_);
   self->vendor_store_ = std::make_unique<VendorStore>(*self->transactions_);
   self->part_store_ = std::make_unique<PartStore>(*self->transactions_);

@@ -72,6 +72,9 @@ struct ServerOptions {
   // HOST:PORT of the Prometheus endpoint (/metrics); empty: none, and no
   // metric is recorded.
   std::string metrics_listen;
+  // Tag each call's database session with its trace id (application_name),
+  // at the cost of one more statement per call.
+  bool trace_statements = false;
   // TLS or mTLS; without it only a loopback address may listen (unless
   // tls.allow_insecure).
   TlsOptions tls;

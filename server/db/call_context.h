@@ -5,6 +5,8 @@
 #define SUPPLIERS_SERVER_DB_CALL_CONTEXT_H_
 
 #include <atomic>
+#include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -31,6 +33,14 @@ class CallContext final : public CancelScope {
   absl::Time deadline() const { return deadline_; }
   absl::Time acquire_deadline() const { return acquire_deadline_; }
 
+  // What the call's database session carries in `application_name` while
+  // the call's statements run ("suppliers trace=<id>"), so that a statement
+  // in PostgreSQL's log or pg_stat_activity names its call; empty: the
+  // session is not tagged (the default: a tag costs a statement per call).
+  // Set before the context is shared with another thread.
+  void set_trace_tag(std::string tag) { trace_tag_ = std::move(tag); }
+  const std::string& trace_tag() const { return trace_tag_; }
+
   // Marks the call cancelled and asks PostgreSQL to cancel the statement
   // running for it, if any (one round trip to the postmaster). A cancel
   // that reaches the backend between two statements is ignored by
@@ -48,6 +58,7 @@ class CallContext final : public CancelScope {
  private:
   const absl::Time deadline_;
   const absl::Time acquire_deadline_;
+  std::string trace_tag_;
   std::atomic<bool> cancelled_{false};
   mutable absl::Mutex mu_;
   PgConnection* connection_ ABSL_GUARDED_BY(mu_) = nullptr;

@@ -74,8 +74,9 @@ struct ClearResult {
 
 struct StatementDriver::InFlight {
   // A change of session defaults (to `timeout_ms`) ahead of the next job,
-  // or a call's statement.
+  // the next job's trace tag, or a call's statement.
   bool sets_defaults = false;
+  bool sets_trace_tag = false;
   int64_t timeout_ms = 0;
   std::optional<Job> job;
   // The statement's first result so far (complete at the Sync's result).
@@ -424,6 +425,16 @@ StatementDriver::Started StatementDriver::SendLocked(Connection& connection,
     connection.sent_defaults.statement_timeout_ms = change.timeout_ms;
     connection.in_flight.push_back(std::move(change));
   }
+  if (!job.call->trace_tag().empty()) {
+    // Same round trip, one more statement (--trace_statements).
+    InFlight tag;
+    tag.sets_trace_tag = true;
+    sent = sent &&
+           SendPrepared(connection.raw, sql::kSetTraceTag.name,
+                        {job.call->trace_tag()}) &&
+           PQpipelineSync(connection.raw) == 1;
+    connection.in_flight.push_back(std::move(tag));
+  }
   job.sent_at = now;
   ++job.attempts;
   sent = sent &&
@@ -565,9 +576,10 @@ bool StatementDriver::OnReplyLocked(Connection& connection, PGresult* result,
   const ExecStatusType status_type =
       result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
   const bool ok = status_type == PGRES_TUPLES_OK;
-  if (entry.sets_defaults) {
+  if (entry.sets_defaults || entry.sets_trace_tag) {
     if (result != nullptr) PQclear(result);
-    if (!ok) connection.sent_defaults = {};  // unknown: set again next time
+    // Unknown: set again next time. (A failed tag only loses the tag.)
+    if (!ok && entry.sets_defaults) connection.sent_defaults = {};
     AttachHeadLocked(connection, deferred);
     return true;
   }

@@ -11,6 +11,9 @@ namespace suppliers::sql {
 // Session level (`false`), outside any transaction: the values stay for the
 // connection's later calls, which then need no round trip to set them
 // (docs/design.md, "Round trips").
+const PreparedStatement kSetTraceTag{
+    "set_trace_tag", "SELECT set_config('application_name', $1, false)"};
+
 const PreparedStatement kSetSessionDefaults{
     "set_session_defaults",
     "SELECT set_config('default_transaction_read_only', $1, false), "
@@ -258,6 +261,7 @@ const PreparedStatement kRequestIdExpire{
 const std::vector<PreparedStatement>& AllStatements() {
   static const auto* const kAll = new std::vector<PreparedStatement>{
       kSetSessionDefaults,
+      kSetTraceTag,
       kVendorInsert,
       kVendorInsertMany,
       kVendorGet,

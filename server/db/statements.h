@@ -13,6 +13,8 @@ namespace suppliers::sql {
 
 // Sets the transaction-local statement_timeout ($1, e.g. "1500ms").
 extern const PreparedStatement kSetSessionDefaults;
+// Tags the session with a call's trace ($1 = "suppliers trace=<id>").
+extern const PreparedStatement kSetTraceTag;
 
 // Vendors. Rows are (vendor_id, vendor_name, etag) where etag is xmin, which
 // changes with every update of the row.

@@ -99,6 +99,13 @@ absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Open(
     PgConnection& connection = session->lease_.connection();
     EnsureSessionDefaults(connection, access == Access::kReadOnly,
                           remaining_ms);
+    if (!call.trace_tag().empty()) {
+      // One more round trip, only when the operator asked for it
+      // (--trace_statements).
+      pqxx::nontransaction tagger(connection);
+      tagger.exec_prepared(sql::kSetTraceTag.name, call.trace_tag());
+      tagger.commit();
+    }
     if (scope == Scope::kSingleStatement) {
       session->txn_ = std::make_unique<pqxx::nontransaction>(connection);
     } else if (access == Access::kReadOnly) {

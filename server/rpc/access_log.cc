@@ -10,8 +10,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "server/base/log.h"
+#include "server/rpc/trace_context.h"
 
 namespace suppliers {
 namespace {
@@ -27,6 +29,14 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      // The handler answered the call's trace (call_runtime.h).
+      const auto* sent = methods->GetSendInitialMetadata();
+      if (auto it = sent->find("traceresponse"); it != sent->end()) {
+        trace_id_ = TraceIdOf(it->second);
+      }
+    }
+    if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       const auto code = static_cast<absl::StatusCode>(status.error_code());
@@ -39,12 +49,23 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
            {"code", absl::StatusCodeToString(code)},
            {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)},
            {"peer", info_->server_context()->peer()},
-           {"caller", Caller()}});
+           {"caller", Caller()},
+           {"trace_id", TraceId()}});
     }
     methods->Proceed();
   }
 
  private:
+  // The trace the call ran under; for a call refused before its handler
+  // answered one, the caller's traceparent if valid, else "".
+  std::string TraceId() const {
+    if (!trace_id_.empty()) return trace_id_;
+    const auto& metadata = info_->server_context()->client_metadata();
+    auto it = metadata.find("traceparent");
+    if (it == metadata.end()) return "";
+    return TraceIdOf(absl::string_view(it->second.data(), it->second.size()));
+  }
+
   // The verified caller, or "" when none: a token's `sub` (checked again
   // through the authenticator's cache) or a client certificate's name.
   std::string Caller() const {
@@ -68,6 +89,7 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
   grpc::experimental::ServerRpcInfo* const info_;
   const Authenticator* const auth_;
   const absl::Time start_;
+  std::string trace_id_;
 };
 
 // Logs everything but the health and reflection services.

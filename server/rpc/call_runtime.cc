@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "server/rpc/method_scopes.h"
+#include "server/rpc/trace_context.h"
 
 namespace suppliers {
 namespace {
@@ -50,8 +52,18 @@ absl::Time CallDeadline(grpc::CallbackServerContext* context,
 std::shared_ptr<CallContext> NewCallContext(
     grpc::CallbackServerContext* context, const CallRuntime& runtime,
     absl::Duration server_default) {
-  return std::make_shared<CallContext>(CallDeadline(context, server_default),
-                                       absl::Now() + runtime.acquire_timeout);
+  auto call =
+      std::make_shared<CallContext>(CallDeadline(context, server_default),
+                                    absl::Now() + runtime.acquire_timeout);
+  absl::string_view traceparent;
+  const auto& metadata = context->client_metadata();
+  if (auto it = metadata.find("traceparent"); it != metadata.end()) {
+    traceparent = absl::string_view(it->second.data(), it->second.size());
+  }
+  const TraceContext trace = TraceForCall(traceparent);
+  context->AddInitialMetadata("traceresponse", TraceResponseHeader(trace));
+  if (runtime.trace_statements) call->set_trace_tag(DatabaseTraceTag(trace));
+  return call;
 }
 
 void RunOnWorker(const CallRuntime& runtime, absl::AnyInvocable<void() &&> task,

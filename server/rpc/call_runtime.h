@@ -44,6 +44,9 @@ struct CallRuntime {
   // Single-statement reads, sent without a worker; nullptr: they run on
   // `work` like everything else.
   StatementDriver* reads = nullptr;
+  // Tag each call's database session with its trace id (trace_context.h);
+  // one more statement per call.
+  bool trace_statements = false;
 };
 
 // When the server checks credentials: OK if the caller (token or client
@@ -56,7 +59,10 @@ absl::Status AuthorizeCall(const CallRuntime& runtime,
                            const google::protobuf::Descriptor* request_type);
 
 // A fresh call context: the caller's deadline capped by `server_default`,
-// and an acquire deadline `runtime.acquire_timeout` from now.
+// and an acquire deadline `runtime.acquire_timeout` from now. Joins the
+// caller's trace (its `traceparent` header) or starts one, answers it in the
+// `traceresponse` header, and with runtime.trace_statements tags the call's
+// database session with it.
 std::shared_ptr<CallContext> NewCallContext(
     grpc::CallbackServerContext* context, const CallRuntime& runtime,
     absl::Duration server_default);

@@ -13,7 +13,7 @@ packages=(build-essential cmake ninja-build pkg-config clang clang-format clang-
   # The language clients (client/python, client/go) and their tests.
   python3-grpcio python3-protobuf
   golang-go golang-google-grpc-dev protoc-gen-go-grpc golang-google-protobuf-dev
-  golang-github-golang-protobuf-1-5-dev)
+  golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -180,9 +180,9 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
 
   // Reflection v1 lists what v1alpha lists: every service registered here.
   std::vector<std::string> service_names = ServedApiServices();
-  service_names.push_back("grpc.health.v1.Health");
-  service_names.push_back("grpc.reflection.v1.ServerReflection");
-  service_names.push_back("grpc.reflection.v1alpha.ServerReflection");
+  service_names.emplace_back("grpc.health.v1.Health");
+  service_names.emplace_back("grpc.reflection.v1.ServerReflection");
+  service_names.emplace_back("grpc.reflection.v1alpha.ServerReflection");
   self->reflection_v1_ =
       std::make_unique<ReflectionV1Service>(std::move(service_names));
 

@@ -25,13 +25,7 @@ check "the tutorial builds" \
   go build -o "$work/tutorial" github.com/suppliers-grpc/suppliers/client/go/examples/tutorial
 
 start_throwaway_postgres
-"$SERVER" migrate --database "$CONNINFO" 2>"$work/migrate.log" || fail "migrate: $(cat "$work/migrate.log")"
-port=$(free_port)
-"$SERVER" --listen "127.0.0.1:$port" --database "$CONNINFO" 2>"$work/server.log" &
-server=$!
-CLEANUP+=("kill -KILL $server")
-eventually 10 grep -qs '"msg":"suppliers-server listening"' "$work/server.log" ||
-  fail "no startup line: $(cat "$work/server.log")"
+start_migrated_server "$SERVER" "$work/server.log"
 
 "$work/tutorial" -target "127.0.0.1:$port" -drawing_bytes $((3 * 1024 * 1024 + 12345)) ||
   fail "the Go tutorial failed (server log: $work/server.log)"

@@ -41,3 +41,18 @@ eventually() {  # eventually SECONDS COMMAND...
     sleep 0.2
   done
 }
+
+# Migrates $CONNINFO and starts the server binary SERVER on a free loopback
+# port with any extra FLAGS, logging to LOG; sets port and server (its pid)
+# and kills it on exit.
+start_migrated_server() {  # start_migrated_server SERVER LOG [FLAGS...]
+  local binary=$1 log=$2
+  shift 2
+  "$binary" migrate --database "$CONNINFO" 2>"$log.migrate" || fail "migrate: $(cat "$log.migrate")"
+  port=$(free_port)
+  "$binary" --listen "127.0.0.1:$port" --database "$CONNINFO" "$@" 2>"$log" &
+  server=$!
+  CLEANUP+=("kill -KILL $server")
+  eventually 10 grep -qs '"msg":"suppliers-server listening"' "$log" ||
+    fail "no startup line: $(cat "$log")"
+}

@@ -16,15 +16,8 @@ work=$(mktemp -d)
 CLEANUP+=("rm -rf $work")
 
 start_throwaway_postgres
-"$SERVER" migrate --database "$CONNINFO" 2>"$work/migrate.log"
-port=$(free_port)
 metrics_port=$(free_port)
-"$SERVER" --listen "127.0.0.1:$port" --database "$CONNINFO" \
-  --metrics_listen "127.0.0.1:$metrics_port" 2>"$work/server.log" &
-server=$!
-CLEANUP+=("kill -KILL $server")
-eventually 10 grep -qs '"msg":"suppliers-server listening"' "$work/server.log" ||
-  fail "no startup line: $(cat "$work/server.log")"
+start_migrated_server "$SERVER" "$work/server.log" --metrics_listen "127.0.0.1:$metrics_port"
 scrape() { curl -sf "http://127.0.0.1:$metrics_port/metrics" >"$1"; }
 
 check "the endpoint answers before any call" scrape "$work/before.txt"

@@ -30,13 +30,7 @@ check "the installed versions are the locked ones" \
   bash -c "cd '$NODE_DIR' && npm ls --offline >/dev/null 2>&1"
 
 start_throwaway_postgres
-"$SERVER" migrate --database "$CONNINFO" 2>"$work/migrate.log" || fail "migrate: $(cat "$work/migrate.log")"
-port=$(free_port)
-"$SERVER" --listen "127.0.0.1:$port" --database "$CONNINFO" 2>"$work/server.log" &
-server=$!
-CLEANUP+=("kill -KILL $server")
-eventually 10 grep -qs '"msg":"suppliers-server listening"' "$work/server.log" ||
-  fail "no startup line: $(cat "$work/server.log")"
+start_migrated_server "$SERVER" "$work/server.log"
 
 node "$NODE_DIR/examples/tutorial.js" "127.0.0.1:$port" $((3 * 1024 * 1024 + 12345)) ||
   fail "the Node tutorial failed (server log: $work/server.log)"

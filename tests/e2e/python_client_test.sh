@@ -28,13 +28,7 @@ assert grpc.__file__.startswith("/usr/"), grpc.__file__
 assert "_generated" not in g.__file__, g.__file__'
 
 start_throwaway_postgres
-"$SERVER" migrate --database "$CONNINFO" 2>"$work/migrate.log" || fail "migrate: $(cat "$work/migrate.log")"
-port=$(free_port)
-"$SERVER" --listen "127.0.0.1:$port" --database "$CONNINFO" 2>"$work/server.log" &
-server=$!
-CLEANUP+=("kill -KILL $server")
-eventually 10 grep -qs '"msg":"suppliers-server listening"' "$work/server.log" ||
-  fail "no startup line: $(cat "$work/server.log")"
+start_migrated_server "$SERVER" "$work/server.log"
 
 "$PY" "$REPO/tests/e2e/python_client_test.py" --target "127.0.0.1:$port" --workdir "$work" ||
   fail "python_client_test.py; the server's log ends: $(tail -n 20 "$work/server.log")"

@@ -20,13 +20,7 @@ start_throwaway_postgres
 psql_admin() { runuser -u postgres -- psql -X -qAt -h 127.0.0.1 -p "$PG_PORT" -d suppliers "$@"; }
 psql_admin -c "ALTER SYSTEM SET log_line_prefix = 'app=[%a] '" \
   -c "ALTER SYSTEM SET log_min_duration_statement = 0" -c "SELECT pg_reload_conf()" >/dev/null
-"$SERVER" migrate --database "$CONNINFO" 2>"$work/migrate.log"
-port=$(free_port)
-"$SERVER" --listen "127.0.0.1:$port" --database "$CONNINFO" --trace_statements \
-  2>"$work/server.log" &
-CLEANUP+=("kill -KILL $!")
-eventually 10 grep -qs '"msg":"suppliers-server listening"' "$work/server.log" ||
-  fail "no startup line: $(cat "$work/server.log")"
+start_migrated_server "$SERVER" "$work/server.log" --trace_statements
 url=http://127.0.0.1:$port
 # -v prints the response headers on stderr: "buf: < (#2) Traceresponse: ..."
 # (#1 is the reflection stream).

@@ -103,22 +103,6 @@ std::string SqlStateOf(const pqxx::sql_error& error) {
   return "";
 }
 
-// Counts the error by SQLSTATE class; a lost connection or an unknown
-// outcome (no SQLSTATE from libpqxx 6.4) as class 08, connection exception.
-void RecordDatabaseErrorMetric(const std::exception& error) {
-  Metrics& metrics = Metrics::Get();
-  if (!metrics.enabled()) return;
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error);
-      sql != nullptr && !SqlStateOf(*sql).empty()) {
-    metrics.RecordDatabaseError(SqlStateOf(*sql));
-  } else if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr ||
-             dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) {
-    metrics.RecordDatabaseError("08");
-  } else {
-    metrics.RecordDatabaseError("");
-  }
-}
-
 }  // namespace
 
 absl::Status CommitOutcomeUnknown() {
@@ -137,13 +121,20 @@ absl::Status SchemaNotMigrated() {
 
 absl::Status FromDatabaseException(const std::exception& error,
                                    bool client_cancelled, bool read_only) {
-  RecordDatabaseErrorMetric(error);
+  const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error);
+  const std::string state = sql != nullptr ? SqlStateOf(*sql) : "";
   // libpqxx 6.4 throws the rollback family without a SQLSTATE and outside
   // sql_error, so these are told apart by type.
   const bool outcome_unknown =
       dynamic_cast<const pqxx::statement_completion_unknown*>(&error) !=
           nullptr ||
       dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr;
+  const bool broken =
+      dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr;
+  // Counted by SQLSTATE class; a lost connection or an unknown outcome
+  // carries none and counts as class 08, connection exception.
+  Metrics::Get().RecordDatabaseError(
+      state.empty() && (broken || outcome_unknown) ? "08" : state);
   if (outcome_unknown) {
     // A read-only transaction wrote nothing: retrying it is always safe.
     if (read_only) return ConnectionLost("");
@@ -153,15 +144,11 @@ absl::Status FromDatabaseException(const std::exception& error,
       dynamic_cast<const pqxx::deadlock_detected*>(&error) != nullptr) {
     return Conflict();
   }
-  std::string state;
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
-    state = SqlStateOf(*sql);
+  if (sql != nullptr) {
     absl::Status status = FromSqlState(state, client_cancelled);
     if (!status.ok()) return status;
   }
-  if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
-    return ConnectionLost(state);
-  }
+  if (broken) return ConnectionLost(state);
   // Unexpected: keep the details in the server log, not on the wire.
   Log(LogLevel::kError, "unexpected database error",
       {{"error", error.what()},

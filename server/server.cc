@@ -28,7 +28,6 @@
 #include "server/metrics_endpoint.h"
 #include "server/rpc/access_log.h"
 #include "server/rpc/authenticator.h"
-#include "server/rpc/call_metrics.h"
 #include "server/rpc/call_runtime.h"
 #include "server/rpc/drawing_service.h"
 #include "server/rpc/method_scopes.h"
@@ -206,17 +205,15 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
     if (!endpoint.ok()) return endpoint.status();
     self->metrics_endpoint_ = *std::move(endpoint);
   }
-  std::vector<
-      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      interceptors;
-  if (opts.access_log) {
+  CallRecords records;
+  records.access_log = opts.access_log;
+  records.metrics = self->metrics_endpoint_ != nullptr;
+  if (records.access_log || records.metrics) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
     interceptors.push_back(
-        MakeAccessLogInterceptorFactory(self->authenticator_.get()));
-  }
-  if (self->metrics_endpoint_ != nullptr) {
-    interceptors.push_back(MakeCallMetricsInterceptorFactory());
-  }
-  if (!interceptors.empty()) {
+        MakeCallRecordsInterceptorFactory(self->authenticator_.get(), records));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   // Upload chunks are at most kMaxUploadChunkBytes plus framing.

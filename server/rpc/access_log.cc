@@ -1,6 +1,6 @@
-// Owns the per-call access log: one JSON line per finished RPC with its
-// method, status code, duration, peer and caller, written by a server
-// interceptor (the hook later metrics will share).
+// Owns what is recorded of each finished call, by one server interceptor:
+// the access log line (method, status code, duration, peer, caller, trace)
+// and the call metrics (count by method and code, latency).
 #include "server/rpc/access_log.h"
 
 #include <grpcpp/grpcpp.h>
@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "server/base/log.h"
+#include "server/base/metrics.h"
 #include "server/rpc/trace_context.h"
 
 namespace suppliers {
@@ -23,12 +24,13 @@ using grpc::experimental::InterceptionHookPoints;
 class AccessLogInterceptor final : public grpc::experimental::Interceptor {
  public:
   AccessLogInterceptor(grpc::experimental::ServerRpcInfo* info,
-                       const Authenticator* auth)
-      : info_(info), auth_(auth), start_(absl::Now()) {}
+                       const Authenticator* auth, CallRecords records)
+      : info_(info), auth_(auth), records_(records), start_(absl::Now()) {}
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
+    if (records_.access_log &&
+        methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       // The handler answered the call's trace (call_runtime.h).
       const auto* sent = methods->GetSendInitialMetadata();
@@ -40,17 +42,23 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       const auto code = static_cast<absl::StatusCode>(status.error_code());
-      Log(status.ok() || code == absl::StatusCode::kNotFound ||
-                  code == absl::StatusCode::kInvalidArgument
-              ? LogLevel::kInfo
-              : LogLevel::kWarning,
-          "rpc",
-          {{"method", info_->method()},
-           {"code", absl::StatusCodeToString(code)},
-           {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)},
-           {"peer", info_->server_context()->peer()},
-           {"caller", Caller()},
-           {"trace_id", TraceId()}});
+      const absl::Duration duration = absl::Now() - start_;
+      if (records_.metrics) {
+        Metrics::Get().RecordCall(info_->method(),
+                                  absl::StatusCodeToString(code), duration);
+      }
+      if (records_.access_log)
+        Log(status.ok() || code == absl::StatusCode::kNotFound ||
+                    code == absl::StatusCode::kInvalidArgument
+                ? LogLevel::kInfo
+                : LogLevel::kWarning,
+            "rpc",
+            {{"method", info_->method()},
+             {"code", absl::StatusCodeToString(code)},
+             {"duration_ms", absl::ToDoubleMilliseconds(duration)},
+             {"peer", info_->server_context()->peer()},
+             {"caller", Caller()},
+             {"trace_id", TraceId()}});
     }
     methods->Proceed();
   }
@@ -88,15 +96,17 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
 
   grpc::experimental::ServerRpcInfo* const info_;
   const Authenticator* const auth_;
+  const CallRecords records_;
   const absl::Time start_;
   std::string trace_id_;
 };
 
-// Logs everything but the health and reflection services.
+// Records everything but the health and reflection services.
 class AccessLogFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit AccessLogFactory(const Authenticator* auth) : auth_(auth) {}
+  AccessLogFactory(const Authenticator* auth, CallRecords records)
+      : auth_(auth), records_(records) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
@@ -104,18 +114,20 @@ class AccessLogFactory final
     if (method == nullptr || absl::StartsWith(method, "/grpc.")) {
       return nullptr;
     }
-    return new AccessLogInterceptor(info, auth_);
+    return new AccessLogInterceptor(info, auth_, records_);
   }
 
  private:
   const Authenticator* const auth_;
+  const CallRecords records_;
 };
 
 }  // namespace
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-MakeAccessLogInterceptorFactory(const Authenticator* auth) {
-  return std::make_unique<AccessLogFactory>(auth);
+MakeCallRecordsInterceptorFactory(const Authenticator* auth,
+                                  CallRecords records) {
+  return std::make_unique<AccessLogFactory>(auth, records);
 }
 
 }  // namespace suppliers

@@ -1,6 +1,6 @@
-// Owns the per-call access log: one JSON line per finished RPC with its
-// method, status code, duration, peer and caller, written by a server
-// interceptor (the hook later metrics will share).
+// Owns what is recorded of each finished call, by one server interceptor:
+// the access log line (method, status code, duration, peer, caller, trace)
+// and the call metrics (count by method and code, latency).
 #ifndef SUPPLIERS_SERVER_RPC_ACCESS_LOG_H_
 #define SUPPLIERS_SERVER_RPC_ACCESS_LOG_H_
 
@@ -12,13 +12,20 @@
 
 namespace suppliers {
 
+// What the interceptor records of each call.
+struct CallRecords {
+  bool access_log = false;  // one JSON line (--access_log)
+  bool metrics = false;     // into Metrics::Get() (--metrics_listen)
+};
+
 // Creates one interceptor per call. Health checks and reflection are not
-// logged: probes would drown the calls that matter. Each line names the
+// recorded: probes would drown the calls that matter. Each line names the
 // caller when it is known (the verified token's `sub` through `auth`, or the
 // verified client certificate's common name), never the token itself.
 // Thread-safe; `auth` (may be null) must outlive the factory.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-MakeAccessLogInterceptorFactory(const Authenticator* auth);
+MakeCallRecordsInterceptorFactory(const Authenticator* auth,
+                                  CallRecords records);
 
 }  // namespace suppliers
 

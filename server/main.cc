@@ -77,6 +77,17 @@ ABSL_FLAG(absl::Duration, stream_idle_timeout, absl::Seconds(30),
 ABSL_FLAG(absl::Duration, stream_max_duration, absl::Minutes(10),
           "cap on a streaming call whose client set no (or a later) "
           "deadline");
+ABSL_FLAG(absl::Duration, change_retention, absl::Hours(24),
+          "change feed events older than this are deleted; a watch resuming "
+          "from before them is OUT_OF_RANGE");
+ABSL_FLAG(int, watch_buffer_events, 10000,
+          "change events kept in memory for all watchers; a watcher further "
+          "behind than this is ended with RESOURCE_EXHAUSTED "
+          "(WATCHER_TOO_SLOW) and resumes from its checkpoint");
+ABSL_FLAG(int, max_watchers, 4096,
+          "WatchChanges streams open at once; one more is RESOURCE_EXHAUSTED");
+ABSL_FLAG(absl::Duration, watch_heartbeat, absl::Seconds(10),
+          "an idle watcher is sent its checkpoint this often");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM/SIGINT, how long in-flight calls may finish");
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
@@ -209,6 +220,10 @@ int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
   options.streams.max_concurrent = absl::GetFlag(FLAGS_max_concurrent_streams);
   options.streams.idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout);
   options.default_stream_deadline = absl::GetFlag(FLAGS_stream_max_duration);
+  options.change_feed.retention = absl::GetFlag(FLAGS_change_retention);
+  options.change_feed.buffer_events = absl::GetFlag(FLAGS_watch_buffer_events);
+  options.change_feed.max_watchers = absl::GetFlag(FLAGS_max_watchers);
+  options.change_feed.heartbeat = absl::GetFlag(FLAGS_watch_heartbeat);
 
   options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls.key_file = absl::GetFlag(FLAGS_tls_key_file);

@@ -28,7 +28,9 @@
 #include "server/metrics_endpoint.h"
 #include "server/rpc/access_log.h"
 #include "server/rpc/authenticator.h"
+#include "server/rpc/bulk_streams.h"
 #include "server/rpc/call_runtime.h"
+#include "server/rpc/change_feed_service.h"
 #include "server/rpc/drawing_service.h"
 #include "server/rpc/method_scopes.h"
 #include "server/rpc/part_service.h"
@@ -103,6 +105,17 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   if (options.streams.idle_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("stream idle timeout must be positive");
   }
+  if (options.change_feed.retention <= absl::ZeroDuration() ||
+      options.change_feed.heartbeat <= absl::ZeroDuration() ||
+      options.change_feed.poll_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "change feed retention, heartbeat and poll interval must be positive");
+  }
+  if (options.change_feed.buffer_events < 1 ||
+      options.change_feed.max_watchers < 1) {
+    return absl::InvalidArgumentError(
+        "watch buffer events and max watchers must be at least 1");
+  }
   if (options.work_queue_capacity < 1) {
     return absl::InvalidArgumentError("work queue capacity must be at least 1");
   }
@@ -162,14 +175,24 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   self->transactions_ = std::make_unique<TransactionRunner>(*self->pool_);
   self->vendor_store_ = std::make_unique<VendorStore>(*self->transactions_);
   self->part_store_ = std::make_unique<PartStore>(*self->transactions_);
+  self->import_store_ = std::make_unique<ImportStore>(*self->transactions_);
+  self->export_store_ = std::make_unique<ExportStore>(*self->transactions_);
   self->vendor_service_ = std::make_unique<VendorServiceImpl>(
-      *self->vendor_store_, *self->runtime_);
-  self->part_service_ =
-      std::make_unique<PartServiceImpl>(*self->part_store_, *self->runtime_);
+      *self->vendor_store_, *self->import_store_, *self->export_store_,
+      *self->runtime_);
+  self->part_service_ = std::make_unique<PartServiceImpl>(
+      *self->part_store_, *self->import_store_, *self->export_store_,
+      *self->runtime_);
   self->drawing_store_ =
       std::make_unique<DrawingStore>(*self->transactions_, opts.drawings);
   self->drawing_service_ = std::make_unique<DrawingServiceImpl>(
       *self->drawing_store_, *self->runtime_);
+  ChangeFeedOptions feed = opts.change_feed;
+  feed.conninfo = opts.pool.conninfo;
+  self->change_feed_ =
+      std::make_unique<ChangeFeed>(std::move(feed), *self->transactions_);
+  self->change_feed_service_ = std::make_unique<ChangeFeedServiceImpl>(
+      *self->change_feed_, *self->runtime_);
 
   // The health service's descriptors must be in the generated pool for
   // reflection to describe it; referencing them links them in.
@@ -192,6 +215,7 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   builder.RegisterService(self->vendor_service_.get());
   builder.RegisterService(self->part_service_.get());
   builder.RegisterService(self->drawing_service_.get());
+  builder.RegisterService(self->change_feed_service_.get());
   builder.RegisterService(self->reflection_v1_.get());
   if (!opts.metrics_listen.empty()) {
     ServerGauges gauges;
@@ -256,6 +280,9 @@ void SuppliersServer::Shutdown(absl::Duration grace) {
     shut_down_ = true;
   }
   const absl::Time deadline = absl::Now() + grace;
+  // Watches last until their client leaves; end them first, or the server
+  // would wait for them until the grace ran out.
+  if (change_feed_ != nullptr) change_feed_->Close();
   if (server_ != nullptr) {
     // Stop the monitor first so it cannot flip health back to SERVING; the
     // health service's own Shutdown then reports NOT_SERVING to watchers.
@@ -280,6 +307,7 @@ void SuppliersServer::Shutdown(absl::Duration grace) {
   // Before the work queue: the driver's connection requests run there.
   if (statement_driver_ != nullptr) statement_driver_->Stop();
   if (work_queue_ != nullptr) work_queue_->Stop();
+  change_feed_.reset();
   if (cancel_queue_ != nullptr) cancel_queue_->Stop();
 }
 

@@ -15,6 +15,7 @@
 #include "server/rpc/authenticator.h"
 #include "server/rpc/stream_guard.h"
 #include "server/rpc/transport_security.h"
+#include "server/store/change_feed.h"
 #include "server/store/drawing_limits.h"
 
 namespace grpc {
@@ -24,6 +25,9 @@ class Server;
 namespace suppliers {
 
 class CallCanceller;
+class ChangeFeedServiceImpl;
+class ExportStore;
+class ImportStore;
 class DrawingServiceImpl;
 class DrawingStore;
 class HealthMonitor;
@@ -81,6 +85,9 @@ struct ServerOptions {
   // When set, every call of our services needs credentials with the
   // method's scope (health and reflection stay open).
   std::optional<AuthOptions> auth;
+  // The change feed (WatchChanges): retention, per-watcher buffer, watcher
+  // limit, heartbeat. `change_feed.conninfo` is taken from pool.conninfo.
+  ChangeFeedOptions change_feed;
   // How often the health probe asks the database.
   absl::Duration health_interval = absl::Seconds(1);
   // Health is SERVING only while the database's schema is at the version
@@ -136,6 +143,10 @@ class SuppliersServer {
   std::unique_ptr<VendorStore> vendor_store_;
   std::unique_ptr<PartStore> part_store_;
   std::unique_ptr<DrawingStore> drawing_store_;
+  std::unique_ptr<ImportStore> import_store_;
+  std::unique_ptr<ExportStore> export_store_;
+  std::unique_ptr<ChangeFeed> change_feed_;
+  std::unique_ptr<ChangeFeedServiceImpl> change_feed_service_;
   std::unique_ptr<VendorServiceImpl> vendor_service_;
   std::unique_ptr<PartServiceImpl> part_service_;
   std::unique_ptr<DrawingServiceImpl> drawing_service_;

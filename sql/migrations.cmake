@@ -6,4 +6,5 @@ set(SUPPLIERS_MIGRATIONS
   0002_get_parts_by_vendor.sql
   0003_add_new_part.sql
   0004_api_support.sql
-  0005_drawing_digests.sql)
+  0005_drawing_digests.sql
+  0006_change_feed.sql)

@@ -61,12 +61,15 @@ DECLARE
   t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['vendors', 'parts', 'part_drawings', 'vendor_parts',
-                           'request_ids', 'drawing_digests'] LOOP
+                           'request_ids', 'drawing_digests',
+                           'change_transactions', 'change_events',
+                           'change_feed_state'] LOOP
     IF to_regclass(t) IS NOT NULL THEN
       EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO suppliers_app', t);
     END IF;
   END LOOP;
-  FOREACH t IN ARRAY ARRAY['vendors_vendor_id_seq', 'parts_part_id_seq'] LOOP
+  FOREACH t IN ARRAY ARRAY['vendors_vendor_id_seq', 'parts_part_id_seq',
+                           'change_sequence'] LOOP
     IF to_regclass(t) IS NOT NULL THEN
       EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %I TO suppliers_app', t);
     END IF;

@@ -161,10 +161,6 @@ const PreparedStatement kPartUnlinkVendors{
     "DELETE FROM vendor_parts WHERE part_id = $1 "
     "AND vendor_id = ANY($2::int[])"};
 
-#undef SUPPLIERS_PART_COLUMNS
-#undef SUPPLIERS_PART_ETAG
-#undef SUPPLIERS_PART_LINKS
-
 // ---- the tutorial's function, procedure and join ----
 const PreparedStatement kPartsByVendorFunction{
     "parts_by_vendor_function",
@@ -197,7 +193,14 @@ const std::vector<std::string>& SessionSetup() {
       "CREATE TEMPORARY TABLE drawing_upload_chunks ("
       "seq integer PRIMARY KEY, data bytea NOT NULL) ON COMMIT DELETE ROWS",
       "ALTER TABLE drawing_upload_chunks ALTER COLUMN data SET STORAGE "
-      "EXTERNAL"};
+      "EXTERNAL",
+      // Imports stage their rows here, unchecked beyond what the server
+      // validated, numbered as the client sent them.
+      "CREATE TEMPORARY TABLE import_vendor_rows ("
+      "line bigint NOT NULL, vendor_name text NOT NULL) ON COMMIT DELETE ROWS",
+      "CREATE TEMPORARY TABLE import_part_rows ("
+      "line bigint NOT NULL, part_name text NOT NULL, "
+      "vendor_ids integer[] NOT NULL) ON COMMIT DELETE ROWS"};
   return *kSetup;
 }
 // Returns the part's name and keeps the part from being deleted while its
@@ -258,6 +261,115 @@ const PreparedStatement kRequestIdExpire{
     "request_id_expire",
     "DELETE FROM request_ids WHERE created_at < now() - interval '24 hours'"};
 
+// ---- bulk import ----
+const char* const kImportVendorsCopy =
+    "COPY import_vendor_rows (line, vendor_name) FROM STDIN";
+const char* const kImportPartsCopy =
+    "COPY import_part_rows (line, part_name, vendor_ids) FROM STDIN";
+// Ids follow the row order: nextval runs as the sorted rows are inserted.
+const PreparedStatement kImportVendorsInsert{
+    "import_vendors_insert",
+    "WITH inserted AS ("
+    " INSERT INTO vendors (vendor_name)"
+    " SELECT vendor_name FROM import_vendor_rows ORDER BY line"
+    " RETURNING vendor_id) "
+    "SELECT count(*), COALESCE(min(vendor_id), 0), COALESCE(max(vendor_id), 0)"
+    " FROM inserted"};
+const PreparedStatement kImportPartsMissingVendor{
+    "import_parts_missing_vendor",
+    "SELECT r.line, l.vendor_id FROM import_part_rows r"
+    " CROSS JOIN LATERAL unnest(r.vendor_ids) AS l(vendor_id)"
+    " WHERE NOT EXISTS (SELECT 1 FROM vendors v"
+    " WHERE v.vendor_id = l.vendor_id)"
+    " ORDER BY r.line, l.vendor_id LIMIT 1"};
+// The ids are drawn in row order first, so that the links can name them.
+const PreparedStatement kImportPartsInsert{
+    "import_parts_insert",
+    "WITH numbered AS MATERIALIZED ("
+    " SELECT r.line, r.part_name, r.vendor_ids,"
+    " nextval(pg_get_serial_sequence('parts', 'part_id'))::integer AS part_id"
+    " FROM (SELECT * FROM import_part_rows ORDER BY line) r), "
+    "parts_inserted AS ("
+    " INSERT INTO parts (part_id, part_name)"
+    " SELECT part_id, part_name FROM numbered ORDER BY line"
+    " RETURNING part_id), "
+    "links_inserted AS ("
+    " INSERT INTO vendor_parts (vendor_id, part_id)"
+    " SELECT DISTINCT l.vendor_id, n.part_id FROM numbered n"
+    " CROSS JOIN LATERAL unnest(n.vendor_ids) AS l(vendor_id)"
+    " RETURNING part_id) "
+    "SELECT (SELECT count(*) FROM parts_inserted),"
+    " (SELECT count(*) FROM links_inserted),"
+    " (SELECT COALESCE(min(part_id), 0) FROM numbered),"
+    " (SELECT COALESCE(max(part_id), 0) FROM numbered)"};
+
+// ---- bulk export ----
+const CursorStatement kExportVendors{
+    "DECLARE export_rows NO SCROLL CURSOR FOR"
+    " SELECT vendor_id, vendor_name, xmin::text FROM vendors"
+    " ORDER BY vendor_id",
+    "FETCH FORWARD 1000 FROM export_rows"};
+const CursorStatement kExportParts{
+    "DECLARE export_rows NO SCROLL CURSOR FOR"
+    " SELECT " SUPPLIERS_PART_COLUMNS " FROM parts p ORDER BY p.part_id",
+    "FETCH FORWARD 1000 FROM export_rows"};
+#undef SUPPLIERS_PART_COLUMNS
+#undef SUPPLIERS_PART_ETAG
+#undef SUPPLIERS_PART_LINKS
+const CursorStatement kExportPartVendorPairs{
+    "DECLARE export_rows NO SCROLL CURSOR FOR"
+    " SELECT p.part_id, p.part_name, v.vendor_id, v.vendor_name"
+    " FROM vendor_parts vp"
+    " JOIN parts p ON p.part_id = vp.part_id"
+    " JOIN vendors v ON v.vendor_id = vp.vendor_id"
+    " ORDER BY vp.part_id, vp.vendor_id",
+    "FETCH FORWARD 1000 FROM export_rows"};
+
+// ---- change feed ----
+// Transactions in commit order (last_seq is unique and follows it), then
+// each one's events from the first one after $1; the inner LIMIT keeps one
+// huge transaction from being read whole for a page.
+const PreparedStatement kChangeEventsAfter{
+    "change_events_after",
+    "SELECT t.first_seq + e.ordinal - 1 AS seq,"
+    " (extract(epoch FROM t.committed_at) * 1000000)::bigint,"
+    " e.kind, e.operation, e.vendor_id, e.part_id, e.name,"
+    " e.file_extension, e.size_bytes "
+    "FROM (SELECT txid, first_seq, last_seq, committed_at"
+    " FROM change_transactions WHERE last_seq > $1"
+    " ORDER BY last_seq LIMIT $2) t "
+    "CROSS JOIN LATERAL (SELECT * FROM change_events e"
+    " WHERE e.txid = t.txid AND e.ordinal > $1 - t.first_seq + 1"
+    " AND e.ordinal <= t.last_seq - t.first_seq + 1"
+    " ORDER BY e.ordinal LIMIT $2) e "
+    "ORDER BY seq LIMIT $2"};
+const PreparedStatement kChangeFeedBounds{
+    "change_feed_bounds",
+    "SELECT s.pruned_through,"
+    " GREATEST(s.pruned_through,"
+    " COALESCE((SELECT max(last_seq) FROM change_transactions), 0)) "
+    "FROM change_feed_state s"};
+// Prunes whole transactions in commit order, oldest first, so what is left
+// is always a suffix of the feed.
+const PreparedStatement kChangeFeedPrune{
+    "change_feed_prune",
+    "WITH cutoff AS ("
+    " SELECT last_seq FROM change_transactions"
+    " WHERE committed_at < now() - $1::interval"
+    " ORDER BY last_seq LIMIT $2), "
+    "gone AS ("
+    " DELETE FROM change_transactions"
+    " WHERE last_seq <= (SELECT max(last_seq) FROM cutoff)"
+    " RETURNING txid, last_seq), "
+    "events AS ("
+    " DELETE FROM change_events e USING gone WHERE e.txid = gone.txid"
+    " RETURNING 1), "
+    "state AS ("
+    " UPDATE change_feed_state SET pruned_through ="
+    " GREATEST(pruned_through, (SELECT max(last_seq) FROM gone))"
+    " WHERE EXISTS (SELECT 1 FROM gone)) "
+    "SELECT count(*) FROM events"};
+
 const std::vector<PreparedStatement>& AllStatements() {
   static const auto* const kAll = new std::vector<PreparedStatement>{
       kSetSessionDefaults,
@@ -301,6 +413,12 @@ const std::vector<PreparedStatement>& AllStatements() {
       kRequestIdLookup,
       kRequestIdStoreResponse,
       kRequestIdExpire,
+      kImportVendorsInsert,
+      kImportPartsMissingVendor,
+      kImportPartsInsert,
+      kChangeEventsAfter,
+      kChangeFeedBounds,
+      kChangeFeedPrune,
   };
   return *kAll;
 }

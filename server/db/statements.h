@@ -68,6 +68,47 @@ extern const PreparedStatement kRequestIdLookup;
 extern const PreparedStatement kRequestIdStoreResponse;
 extern const PreparedStatement kRequestIdExpire;
 
+// Bulk import (ImportVendors, ImportParts). Rows are COPYed into the
+// per-session staging tables (SessionSetup(), ON COMMIT DELETE ROWS) with
+// their row numbers, then checked and inserted in one statement.
+extern const char* const kImportVendorsCopy;
+extern const char* const kImportPartsCopy;
+// (rows, first vendor_id, last vendor_id) after inserting the staged vendors
+// in row order.
+extern const PreparedStatement kImportVendorsInsert;
+// (row, vendor_id) of the first staged part linking a vendor that does not
+// exist; no rows when every vendor exists.
+extern const PreparedStatement kImportPartsMissingVendor;
+// (parts, links, first part_id, last part_id) after inserting the staged
+// parts in row order, and their links.
+extern const PreparedStatement kImportPartsInsert;
+
+// Bulk export (Export*): a cursor over one table, fetched a batch at a time
+// in a repeatable-read, read-only transaction. DECLARE cannot be prepared,
+// so these run as plain text; none takes input.
+struct CursorStatement {
+  const char* declare;  // DECLARE export_rows ... FOR SELECT ...
+  const char* fetch;    // FETCH FORWARD <batch> FROM export_rows
+};
+// (vendor_id, vendor_name, etag) by vendor_id.
+extern const CursorStatement kExportVendors;
+// (part_id, part_name, etag, vendor_ids) by part_id.
+extern const CursorStatement kExportParts;
+// (part_id, part_name, vendor_id, vendor_name) by part_id, vendor_id.
+extern const CursorStatement kExportPartVendorPairs;
+
+// The change feed (sql/migrations/0006_change_feed.sql). Events after
+// sequence $1, in order, at most $2: (sequence, commit time in microseconds
+// since the epoch, kind, operation, vendor_id, part_id, name,
+// file_extension, size_bytes).
+extern const PreparedStatement kChangeEventsAfter;
+// (pruned_through, newest): events up to pruned_through were deleted by the
+// retention; newest is the largest sequence committed (0: none yet).
+extern const PreparedStatement kChangeFeedBounds;
+// Deletes the events committed before now() - $1 (an interval, "3600 s"),
+// at most about $2 of them, and records how far; returns the events deleted.
+extern const PreparedStatement kChangeFeedPrune;
+
 // What every pooled connection runs before preparing AllStatements().
 const std::vector<std::string>& SessionSetup();
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "suppliers/v1/annotations.pb.h"
+#include "suppliers/v1/change_feed.pb.h"
 #include "suppliers/v1/drawing.pb.h"
 #include "suppliers/v1/part.pb.h"
 #include "suppliers/v1/vendor.pb.h"
@@ -25,11 +26,12 @@ const Table& TheTable() {
     (void)v1::Vendor::descriptor();
     (void)v1::Part::descriptor();
     (void)v1::DrawingMetadata::descriptor();
+    (void)v1::ChangeEvent::descriptor();
     const google::protobuf::DescriptorPool* pool =
         google::protobuf::DescriptorPool::generated_pool();
     for (const char* name :
          {"suppliers.v1.VendorService", "suppliers.v1.PartService",
-          "suppliers.v1.DrawingService"}) {
+          "suppliers.v1.DrawingService", "suppliers.v1.ChangeFeedService"}) {
       const google::protobuf::ServiceDescriptor* service =
           pool->FindServiceByName(name);
       if (service == nullptr) continue;  // a unit test fails on that

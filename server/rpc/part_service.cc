@@ -3,6 +3,7 @@
 // ServeFromStore.
 #include "server/rpc/part_service.h"
 
+#include "server/rpc/bulk_streams.h"
 #include "server/rpc/unary_call.h"
 
 namespace suppliers {
@@ -82,6 +83,25 @@ grpc::ServerUnaryReactor* PartServiceImpl::ListPartVendorPairs(
     grpc::ByteBuffer* response) {
   return ServeFromStore(context, request, response, runtime_, store_,
                         &PartStore::ListPairs);
+}
+
+grpc::ServerReadReactor<grpc::ByteBuffer>* PartServiceImpl::ImportParts(
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
+  return NewImportReactor(context, response, imports_,
+                          ImportStore::Table::kParts, runtime_);
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* PartServiceImpl::ExportParts(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  return NewExportReactor(context, request, exports_,
+                          ExportStore::Table::kParts, runtime_);
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>*
+PartServiceImpl::ExportPartVendorPairs(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request) {
+  return NewExportReactor(context, request, exports_,
+                          ExportStore::Table::kPartVendorPairs, runtime_);
 }
 
 }  // namespace suppliers

@@ -2,6 +2,7 @@
 // request to VendorStore on the work queue through ServeFromStore.
 #include "server/rpc/vendor_service.h"
 
+#include "server/rpc/bulk_streams.h"
 #include "server/rpc/unary_call.h"
 
 namespace suppliers {
@@ -53,6 +54,18 @@ grpc::ServerUnaryReactor* VendorServiceImpl::DeleteVendor(
     grpc::ByteBuffer* response) {
   return ServeFromStore(context, request, response, runtime_, store_,
                         &VendorStore::Delete);
+}
+
+grpc::ServerReadReactor<grpc::ByteBuffer>* VendorServiceImpl::ImportVendors(
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
+  return NewImportReactor(context, response, imports_,
+                          ImportStore::Table::kVendors, runtime_);
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* VendorServiceImpl::ExportVendors(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  return NewExportReactor(context, request, exports_,
+                          ExportStore::Table::kVendors, runtime_);
 }
 
 }  // namespace suppliers

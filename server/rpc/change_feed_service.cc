@@ -2,6 +2,7 @@
 // message at a time, heartbeats, and ending on overflow, cancel or shutdown.
 #include "server/rpc/change_feed_service.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -48,7 +49,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
       End(kinds.status());
       return;
     }
-    if (parsed.after_sequence() < 0) {
+    if (parsed.has_after_sequence() && parsed.after_sequence() < 0) {
       End(InvalidField("after_sequence", "must not be negative"));
       return;
     }
@@ -59,7 +60,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
     }
     joined_ = true;
     Metrics::Get().StreamStarted(kMethod);
-    const int64_t after = parsed.after_sequence();
+    const std::optional<int64_t> after =
+        parsed.has_after_sequence()
+            ? std::optional<int64_t>(parsed.after_sequence())
+            : std::nullopt;
     OnWorker([this, after] { Start(after); });
   }
 
@@ -92,7 +96,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
     if (heartbeat) return Write({});
     Pump();
   }
-  void OnEnd(absl::Status status) override { End(std::move(status)); }
+  void OnEnd(absl::Status status) override { End(status); }
 
  private:
   bool finished() {
@@ -100,7 +104,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
     return finished_;
   }
 
-  void End(absl::Status status) {
+  void End(const absl::Status& status) {
     {
       absl::MutexLock lock(&mu_);
       if (finished_) return;
@@ -111,7 +115,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
 
   // The resume point checked, then a first message with the checkpoint, so
   // that a client starting from now learns where it stands.
-  void Start(int64_t after) {
+  void Start(std::optional<int64_t> after) {
     CallContext call(absl::Now() + kReadDeadline,
                      absl::Now() + runtime_.acquire_timeout);
     absl::StatusOr<int64_t> position = feed_.StartPosition(call, after);

@@ -94,7 +94,7 @@ class DatabaseStream : public Reactor, public GuardedStream {
     absl::MutexLock lock(&mu_);
     if (finished_ || !expired_.ok()) return false;
     awaiting_client_ = true;
-    Touch();
+    SetAwaitingClient(true);
     start();
     return true;
   }
@@ -105,7 +105,7 @@ class DatabaseStream : public Reactor, public GuardedStream {
   bool ClientMoved() {
     absl::MutexLock lock(&mu_);
     awaiting_client_ = false;
-    Touch();
+    SetAwaitingClient(false);
     return finished_;
   }
 

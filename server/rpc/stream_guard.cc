@@ -86,8 +86,10 @@ void StreamGuard::Loop() {
         continue;
       }
       const absl::Time idle_at =
-          absl::FromUnixNanos(stream->last_progress_ns_.load()) +
-          limits_.idle_timeout;
+          stream->awaiting_client_.load()
+              ? absl::FromUnixNanos(stream->last_progress_ns_.load()) +
+                    limits_.idle_timeout
+              : now + limits_.idle_timeout;
       absl::Status status;
       if (now >= stream->deadline_) {
         status = ErrorWithInfo(

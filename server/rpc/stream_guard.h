@@ -28,6 +28,14 @@ class GuardedStream {
   // Records message progress (a message read or written): resets the idle
   // clock.
   void Touch() { last_progress_ns_ = absl::ToUnixNanos(absl::Now()); }
+  // Whether the stream waits for its client (a read or write in flight).
+  // Only then does the idle clock run: a step the server is running (the
+  // final INSERT of a million imported rows) is bounded by the deadline,
+  // not by the client's silence.
+  void SetAwaitingClient(bool awaiting) {
+    awaiting_client_.store(awaiting);
+    Touch();
+  }
 
   // Ends the stream with `status` (DEADLINE_EXCEEDED, reason
   // STREAM_IDLE_TIMEOUT or STREAM_DEADLINE) and rolls back its work. Called
@@ -40,6 +48,7 @@ class GuardedStream {
  private:
   friend class StreamGuard;
   std::atomic<int64_t> last_progress_ns_{absl::ToUnixNanos(absl::Now())};
+  std::atomic<bool> awaiting_client_{true};
   absl::Time deadline_ = absl::InfiniteFuture();  // set by Admit
 };
 

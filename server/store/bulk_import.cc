@@ -23,8 +23,8 @@ namespace {
 
 // Send COPY data in pieces of about this size: big enough that the round
 // trips do not matter, small enough to bound what a stream holds.
-constexpr size_t kCopyFlushBytes = 256 * 1024;
-constexpr size_t kMaxCsvChunkBytes = 1024 * 1024;
+constexpr size_t kCopyFlushBytes = size_t{256} * 1024;
+constexpr size_t kMaxCsvChunkBytes = size_t{1024} * 1024;
 constexpr int kMaxVendorsPerPart = 100;
 
 // INVALID_ARGUMENT for row `row`, with the field's own error (from

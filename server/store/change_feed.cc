@@ -168,9 +168,9 @@ int ChangeFeed::watchers() const {
   return static_cast<int>(watchers_.size());
 }
 
-absl::StatusOr<int64_t> ChangeFeed::StartPosition(CallContext& call,
-                                                  int64_t after_sequence) {
-  if (after_sequence < 0) {
+absl::StatusOr<int64_t> ChangeFeed::StartPosition(
+    CallContext& call, std::optional<int64_t> resume_point) {
+  if (resume_point.has_value() && *resume_point < 0) {
     return InvalidField("after_sequence", "must not be negative");
   }
   struct Bounds {
@@ -187,7 +187,8 @@ absl::StatusOr<int64_t> ChangeFeed::StartPosition(CallContext& call,
       },
       TransactionRunner::Scope::kSingleStatement);
   if (!bounds.ok()) return bounds.status();
-  if (after_sequence == 0) return bounds->newest;
+  if (!resume_point.has_value()) return bounds->newest;
+  const int64_t after_sequence = *resume_point;
   if (after_sequence < bounds->pruned) {
     return RetentionPassed(after_sequence, bounds->pruned);
   }
@@ -223,10 +224,14 @@ ChangeFeed::ReadResult ChangeFeed::Read(ChangeWatcher* watcher, KindMask kinds,
                                return value < event.sequence();
                              });
   bool moved = false;
-  for (; it != ring_.end() && static_cast<int>(events->size()) < max; ++it) {
+  int added = 0;
+  for (; it != ring_.end() && added < max; ++it) {
     *position = it->sequence();
     moved = true;
-    if (Matches(kinds, *it)) events->push_back(*it);
+    if (Matches(kinds, *it)) {
+      events->push_back(*it);
+      ++added;
+    }
   }
   // Sequences of rolled-back transactions are never used: past the last
   // event the ring holds, the watcher has seen everything up to head_.
@@ -235,7 +240,7 @@ ChangeFeed::ReadResult ChangeFeed::Read(ChangeWatcher* watcher, KindMask kinds,
     moved = true;
   }
   entry->second = *position;
-  if (!events->empty()) return ReadResult::kEvents;
+  if (added > 0) return ReadResult::kEvents;
   if (moved) return ReadResult::kAdvanced;
   waiting_[watcher] = absl::Now();
   return ReadResult::kWaiting;
@@ -324,9 +329,15 @@ void ChangeFeed::Publish(std::vector<v1::ChangeEvent> events) {
       ring_.pop_front();
     }
     for (auto& [watcher, position] : watchers_) {
-      // Live watchers the ring has left behind. (-1: reading history;
-      // -2: told to end already.)
-      if (position >= 0 && position < ring_base_) {
+      // Live watchers the ring has left behind end, unless they were
+      // waiting for events: those kept up, and a transaction bigger than
+      // the ring (a bulk import) is not their fault; woken below, they
+      // read it from the outbox, and later pages of it do not end them.
+      // (-1: reading history; -2: told to end already.)
+      if (position >= 0 && position < ring_base_ &&
+          waiting_.count(watcher) > 0) {
+        position = -1;
+      } else if (position >= 0 && position < ring_base_) {
         position = -2;
         waiting_.erase(watcher);
         ended.push_back(watcher);

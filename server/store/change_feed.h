@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,10 +84,10 @@ class ChangeFeed {
   void Leave(ChangeWatcher* watcher);
 
   // Where a new watch starts: the resume point checked against the outbox
-  // (OUT_OF_RANGE past the retention or beyond the newest event), or for 0
-  // the newest event. Blocking: call on a worker.
+  // (OUT_OF_RANGE past the retention or beyond the newest event), or
+  // without one (nullopt) the newest event. Blocking: call on a worker.
   absl::StatusOr<int64_t> StartPosition(CallContext& call,
-                                        int64_t after_sequence);
+                                        std::optional<int64_t> after_sequence);
 
   enum class ReadResult {
     kEvents,       // `events` has events of the watcher's kinds
@@ -94,10 +95,10 @@ class ChangeFeed {
     kWaiting,      // nothing new: the watcher is woken by OnChanges
     kNeedHistory,  // the ring starts after `position`: ReadHistory
   };
-  // Reads up to `max` events after `*position` from the ring, keeping those
-  // in `kinds`, and moves `*position` past everything it looked at. With
-  // nothing new it puts the watcher on the waiting list (atomically with
-  // the check, so no event can slip between).
+  // Appends up to `max` events after `*position` from the ring to `events`,
+  // keeping those in `kinds`, and moves `*position` past everything it looked
+  // at. With nothing new it puts the watcher on the waiting list (atomically
+  // with the check, so no event can slip between).
   ReadResult Read(ChangeWatcher* watcher, KindMask kinds, int max,
                   int64_t* position, std::vector<v1::ChangeEvent>* events);
   // The same from the outbox (for watchers further back than the ring).

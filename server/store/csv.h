@@ -28,7 +28,7 @@ class CsvReader {
 
   // A record longer than `max_record_bytes` is INVALID_ARGUMENT (a missing
   // closing quote would otherwise swallow the whole file).
-  explicit CsvReader(size_t max_record_bytes = 64 * 1024)
+  explicit CsvReader(size_t max_record_bytes = size_t{64} * 1024)
       : max_record_bytes_(max_record_bytes) {}
 
   // Parses `chunk`, calling `sink` for every record completed by it.

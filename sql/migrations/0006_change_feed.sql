@@ -21,7 +21,10 @@ CREATE TABLE change_transactions (
     -- visible to other sessions.
     first_seq bigint,
     last_seq bigint,
-    committed_at timestamptz
+    committed_at timestamptz,
+    -- Touched only to queue the sequencing trigger again (see
+    -- change_feed_advance).
+    rearmed_at_count bigint
 );
 CREATE UNIQUE INDEX change_transactions_last_seq_idx
     ON change_transactions (last_seq);
@@ -60,45 +63,74 @@ CREATE FUNCTION change_feed_count() RETURNS bigint AS $$
                     '0')::bigint;
 $$ LANGUAGE sql STABLE;
 
+-- How many of them were given sequences already: 0 until the sequencing
+-- trigger fired, which is at commit unless a client ran SET CONSTRAINTS
+-- ... IMMEDIATE (then it fires after each statement).
+CREATE FUNCTION change_feed_sequenced_count() RETURNS bigint AS $$
+    SELECT COALESCE(NULLIF(current_setting('suppliers.change_sequenced', true), ''),
+                    '0')::bigint;
+$$ LANGUAGE sql STABLE;
+
 -- Records that `added` more events follow `before`; the transaction's first
--- events register it for sequencing at commit.
+-- events register it for sequencing at commit. The count is set first, so
+-- that a trigger fired at once (SET CONSTRAINTS ... IMMEDIATE) sees them.
+-- Once the trigger has fired, new events queue it again (rearmed_at_count):
+-- without that, events after an IMMEDIATE firing would never be sequenced.
 CREATE FUNCTION change_feed_advance(before bigint, added bigint) RETURNS void AS $$
 BEGIN
+    PERFORM set_config('suppliers.change_count', (before + added)::text, true);
     IF before = 0 THEN
         INSERT INTO change_transactions (txid) VALUES (pg_current_xact_id())
         ON CONFLICT (txid) DO NOTHING;
+    ELSIF change_feed_sequenced_count() > 0 THEN
+        UPDATE change_transactions SET rearmed_at_count = before + added
+        WHERE txid = pg_current_xact_id();
     END IF;
-    PERFORM set_config('suppliers.change_count', (before + added)::text, true);
 END;
 $$ LANGUAGE plpgsql;
 
 -- At commit: the transaction's range of sequences, in commit order (see the
--- top of this file), then a wake-up for the listening servers. SECURITY
--- DEFINER: setval needs UPDATE on the sequence, which writers need not hold.
+-- top of this file), then a wake-up for the listening servers. Fired early
+-- (SET CONSTRAINTS ... IMMEDIATE), it numbers the events so far and keeps
+-- the lock to the end of the transaction; later firings extend the range,
+-- which stays contiguous because nobody else can take sequences meanwhile.
+-- SECURITY DEFINER: setval needs UPDATE on the sequence, which writers need
+-- not hold.
 CREATE FUNCTION change_feed_sequence_transaction() RETURNS trigger AS $$
 DECLARE
     n bigint := change_feed_count();
+    done bigint := change_feed_sequenced_count();
     first bigint;
 BEGIN
-    IF n = 0 THEN
+    IF n <= done THEN
         RETURN NULL;
     END IF;
     PERFORM pg_advisory_xact_lock(7395001, 1);
-    first := nextval('change_sequence');
+    IF done = 0 THEN
+        first := nextval('change_sequence');
+        UPDATE change_transactions
+        SET first_seq = first, last_seq = first + n - 1,
+            committed_at = clock_timestamp()
+        WHERE txid = NEW.txid;
+    ELSE
+        UPDATE change_transactions
+        SET last_seq = first_seq + n - 1, committed_at = clock_timestamp()
+        WHERE txid = NEW.txid
+        RETURNING first_seq INTO first;
+    END IF;
     IF n > 1 THEN
         PERFORM setval('change_sequence', first + n - 1);
     END IF;
-    UPDATE change_transactions
-    SET first_seq = first, last_seq = first + n - 1,
-        committed_at = clock_timestamp()
-    WHERE txid = NEW.txid;
+    PERFORM set_config('suppliers.change_sequenced', n::text, true);
     PERFORM pg_notify('suppliers_changes', (first + n - 1)::text);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp;
 
+-- UPDATE OF rearmed_at_count only: the trigger's own UPDATE does not queue
+-- it again.
 CREATE CONSTRAINT TRIGGER change_transactions_sequence
-    AFTER INSERT ON change_transactions
+    AFTER INSERT OR UPDATE OF rearmed_at_count ON change_transactions
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION change_feed_sequence_transaction();
 

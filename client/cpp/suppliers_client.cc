@@ -4,6 +4,7 @@
 // details (google.rpc.ErrorInfo, BadRequest) into readable errors.
 #include "client/cpp/suppliers_client.h"
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 
@@ -26,7 +27,112 @@ std::string CodeName(absl::StatusCode code) {
   return absl::StatusCodeToString(code);
 }
 
+// What fills the next message of an import: false when nothing is left, or
+// with *error set to give up.
+template <typename Request>
+using NextMessage = std::function<bool(Request*, absl::Status* error)>;
+
+// `csv` read to its end in SuppliersClient::kCsvChunkBytes pieces.
+template <typename Request>
+NextMessage<Request> CsvChunks(std::istream& csv) {
+  return [&csv, buffer = std::string()](Request* message,
+                                        absl::Status* error) mutable {
+    buffer.resize(SuppliersClient::kCsvChunkBytes);
+    csv.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const std::streamsize got = csv.gcount();
+    if (csv.bad()) {
+      *error = absl::DataLossError(
+          "cannot read the CSV input; the import was cancelled and wrote "
+          "nothing");
+      return false;
+    }
+    if (got <= 0) return false;
+    message->set_csv_chunk(buffer.data(), static_cast<size_t>(got));
+    return true;
+  };
+}
+
+// `rows` in messages of SuppliersClient::kImportRowsPerMessage;
+// `field(message)` is the message's repeated field of rows.
+template <typename Request, typename Row, typename Field>
+NextMessage<Request> RowBatches(const std::vector<Row>& rows, Field field) {
+  return [&rows, field, next = size_t{0}](Request* message,
+                                          absl::Status*) mutable {
+    if (next >= rows.size()) return false;
+    const size_t end = std::min(
+        rows.size(),
+        next + static_cast<size_t>(SuppliersClient::kImportRowsPerMessage));
+    auto* out = field(message);
+    out->Reserve(static_cast<int>(end - next));
+    for (; next < end; ++next) *out->Add() = rows[next];
+    return true;
+  };
+}
+
+// Writes what `next` produces on an import stream whose context is
+// `context`, half-closes and returns the summary in `response` (filled by
+// Finish). A stream the server ended early stops the writes, and Finish
+// says why.
+template <typename Request, typename Response>
+absl::StatusOr<v1::ImportSummary> SendImport(
+    grpc::ClientContext& context, grpc::ClientWriterInterface<Request>& writer,
+    const Response& response, const NextMessage<Request>& next) {
+  Request message;
+  absl::Status error;
+  bool open = true;
+  while (open) {
+    message.Clear();
+    if (!next(&message, &error)) break;
+    open = writer.Write(message);
+  }
+  if (!error.ok()) {
+    // The server imports only on a half-close: a cancelled stream writes
+    // nothing, so a partly read file never becomes a partial import.
+    context.TryCancel();
+    (void)writer.Finish();
+    return error;
+  }
+  if (open) writer.WritesDone();
+  const grpc::Status status = writer.Finish();
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response.summary();
+}
+
+// Hands each message of an export stream to `on_message`; the stream's
+// status.
+template <typename Response>
+absl::Status ReadExport(
+    grpc::ClientReaderInterface<Response>& reader,
+    const std::function<void(const Response&)>& on_message) {
+  Response message;
+  while (reader.Read(&message)) on_message(message);
+  return FromGrpcStatus(reader.Finish());
+}
+
 }  // namespace
+
+void WatchCanceller::Cancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  if (context_ != nullptr) context_->TryCancel();
+}
+
+bool WatchCanceller::cancelled() const {
+  absl::MutexLock lock(&mu_);
+  return cancelled_;
+}
+
+bool WatchCanceller::Attach(grpc::ClientContext* context) {
+  absl::MutexLock lock(&mu_);
+  if (cancelled_) return false;
+  context_ = context;
+  return true;
+}
+
+void WatchCanceller::Detach() {
+  absl::MutexLock lock(&mu_);
+  context_ = nullptr;
+}
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const ClientOptions& options) {
@@ -80,11 +186,14 @@ SuppliersClient::SuppliersClient(ClientOptions options,
       health_(grpc::health::v1::Health::NewStub(channel_)),
       vendors_(v1::VendorService::NewStub(channel_)),
       parts_(v1::PartService::NewStub(channel_)),
-      drawings_(v1::DrawingService::NewStub(channel_)) {}
+      drawings_(v1::DrawingService::NewStub(channel_)),
+      changes_(v1::ChangeFeedService::NewStub(channel_)) {}
 
 void SuppliersClient::Prepare(grpc::ClientContext* context,
                               absl::Time deadline) const {
-  context->set_deadline(absl::ToChronoTime(deadline));
+  if (deadline != absl::InfiniteFuture()) {
+    context->set_deadline(absl::ToChronoTime(deadline));
+  }
   context->AddMetadata("x-suppliers-client", "suppliers-client/1");
   if (!options_.token.empty()) {
     context->AddMetadata("authorization", "Bearer " + options_.token);
@@ -272,6 +381,116 @@ absl::StatusOr<v1::DrawingMetadata> SuppliersClient::DownloadDrawing(
         "the downloaded bytes do not match the announced SHA-256");
   }
   return metadata;
+}
+
+absl::Status SuppliersClient::WatchChanges(
+    const v1::WatchChangesRequest& request,
+    const std::function<bool(const v1::WatchChangesResponse&)>& on_message,
+    WatchCanceller* canceller) {
+  grpc::ClientContext context;
+  Prepare(&context, absl::Now() + options_.watch_deadline);
+  if (canceller != nullptr && !canceller->Attach(&context)) {
+    return absl::OkStatus();
+  }
+  auto reader = changes_->WatchChanges(&context, request);
+  v1::WatchChangesResponse message;
+  bool stopped = false;
+  while (reader->Read(&message)) {
+    if (!on_message(message)) {
+      stopped = true;
+      context.TryCancel();
+      break;
+    }
+  }
+  const grpc::Status status = reader->Finish();
+  if (canceller != nullptr) {
+    // Before `context` goes: Cancel() must not reach it afterwards.
+    canceller->Detach();
+    stopped = stopped || canceller->cancelled();
+  }
+  // The caller ended it: the CANCELLED that follows is no failure.
+  if (stopped) return absl::OkStatus();
+  return FromGrpcStatus(status);
+}
+
+absl::StatusOr<v1::ImportSummary> SuppliersClient::ImportVendorsCsv(
+    std::istream& csv) {
+  grpc::ClientContext context;
+  Prepare(&context, absl::Now() + options_.stream_deadline);
+  v1::ImportVendorsResponse response;
+  auto writer = vendors_->ImportVendors(&context, &response);
+  return SendImport(context, *writer, response,
+                    CsvChunks<v1::ImportVendorsRequest>(csv));
+}
+
+absl::StatusOr<v1::ImportSummary> SuppliersClient::ImportVendors(
+    const std::vector<v1::Vendor>& vendors) {
+  grpc::ClientContext context;
+  Prepare(&context, absl::Now() + options_.stream_deadline);
+  v1::ImportVendorsResponse response;
+  auto writer = vendors_->ImportVendors(&context, &response);
+  return SendImport(context, *writer, response,
+                    RowBatches<v1::ImportVendorsRequest>(
+                        vendors, [](v1::ImportVendorsRequest* message) {
+                          return message->mutable_vendors();
+                        }));
+}
+
+absl::StatusOr<v1::ImportSummary> SuppliersClient::ImportPartsCsv(
+    std::istream& csv) {
+  grpc::ClientContext context;
+  Prepare(&context, absl::Now() + options_.stream_deadline);
+  v1::ImportPartsResponse response;
+  auto writer = parts_->ImportParts(&context, &response);
+  return SendImport(context, *writer, response,
+                    CsvChunks<v1::ImportPartsRequest>(csv));
+}
+
+absl::StatusOr<v1::ImportSummary> SuppliersClient::ImportParts(
+    const std::vector<v1::Part>& parts) {
+  grpc::ClientContext context;
+  Prepare(&context, absl::Now() + options_.stream_deadline);
+  v1::ImportPartsResponse response;
+  auto writer = parts_->ImportParts(&context, &response);
+  return SendImport(context, *writer, response,
+                    RowBatches<v1::ImportPartsRequest>(
+                        parts, [](v1::ImportPartsRequest* message) {
+                          return message->mutable_parts();
+                        }));
+}
+
+absl::Status SuppliersClient::ExportVendors(
+    v1::ExportFormat format,
+    const std::function<void(const v1::ExportVendorsResponse&)>& on_message) {
+  grpc::ClientContext context;
+  Prepare(&context, absl::Now() + options_.stream_deadline);
+  v1::ExportVendorsRequest request;
+  request.set_format(format);
+  auto reader = vendors_->ExportVendors(&context, request);
+  return ReadExport(*reader, on_message);
+}
+
+absl::Status SuppliersClient::ExportParts(
+    v1::ExportFormat format,
+    const std::function<void(const v1::ExportPartsResponse&)>& on_message) {
+  grpc::ClientContext context;
+  Prepare(&context, absl::Now() + options_.stream_deadline);
+  v1::ExportPartsRequest request;
+  request.set_format(format);
+  auto reader = parts_->ExportParts(&context, request);
+  return ReadExport(*reader, on_message);
+}
+
+absl::Status SuppliersClient::ExportPartVendorPairs(
+    v1::ExportFormat format,
+    const std::function<void(const v1::ExportPartVendorPairsResponse&)>&
+        on_message) {
+  grpc::ClientContext context;
+  Prepare(&context, absl::Now() + options_.stream_deadline);
+  v1::ExportPartVendorPairsRequest request;
+  request.set_format(format);
+  auto reader = parts_->ExportPartVendorPairs(&context, request);
+  return ReadExport(*reader, on_message);
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

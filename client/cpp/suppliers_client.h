@@ -9,15 +9,20 @@
 
 #include <cstdint>
 #include <functional>
+#include <istream>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "suppliers/v1/bulk.pb.h"
+#include "suppliers/v1/change_feed.grpc.pb.h"
 #include "suppliers/v1/drawing.grpc.pb.h"
 #include "suppliers/v1/part.grpc.pb.h"
 #include "suppliers/v1/vendor.grpc.pb.h"
@@ -30,6 +35,9 @@ struct ClientOptions {
   // Deadline of one call, retries included. Streams get stream_deadline.
   absl::Duration deadline = absl::Seconds(5);
   absl::Duration stream_deadline = absl::Minutes(10);
+  // Deadline of WatchChanges. A watch lasts until its caller stops it, so
+  // by default it has none (the server's stream cap does not apply to it).
+  absl::Duration watch_deadline = absl::InfiniteDuration();
   // Attempts for calls that are safe to repeat (reads, and creates carrying
   // a request id) when the server answers UNAVAILABLE.
   int max_attempts = 4;
@@ -47,6 +55,29 @@ struct ClientOptions {
   // The name the server's certificate must carry, when it is not the
   // target's host.
   std::string tls_server_name;
+};
+
+// Ends a WatchChanges call from another thread, where on_message returning
+// false would wait for the next message (heartbeats come 10 s apart): the
+// watch's owner passes one to WatchChanges and calls Cancel() to stop it (a
+// shutdown, the demo's end). Cancel() before the call starts makes the call
+// return at once, after it ended does nothing; a cancelled canceller stays
+// cancelled, so each watch needs its own. Thread-safe.
+class WatchCanceller {
+ public:
+  void Cancel();
+  bool cancelled() const;
+
+ private:
+  friend class SuppliersClient;
+  // The call's context while it runs, so that Cancel() can reach it; false
+  // from Attach when Cancel() came first.
+  bool Attach(grpc::ClientContext* context);
+  void Detach();
+
+  mutable absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 // Thread-safe: stubs and channel are; each call uses its own context.
@@ -123,6 +154,52 @@ class SuppliersClient {
   absl::StatusOr<v1::DeleteDrawingResponse> DeleteDrawing(
       const v1::DeleteDrawingRequest& request);
 
+  // suppliers.v1.ChangeFeedService/WatchChanges. Calls `on_message` for each
+  // message of the stream, heartbeats (no events) included, on the calling
+  // thread, until it returns false, `canceller` (optional) is cancelled, the
+  // server ends the stream or watch_deadline passes. Stopping the watch
+  // (false, or the canceller) cancels the call and returns OK; otherwise the
+  // stream's status: OUT_OF_RANGE (resync: export, then watch from its
+  // change_sequence), RESOURCE_EXHAUSTED WATCHER_TOO_SLOW (resume from the
+  // last checkpoint_sequence), UNIMPLEMENTED from a server before the
+  // feed. Never retried: the caller resumes from the checkpoint it kept.
+  absl::Status WatchChanges(
+      const v1::WatchChangesRequest& request,
+      const std::function<bool(const v1::WatchChangesResponse&)>& on_message,
+      WatchCanceller* canceller = nullptr);
+
+  // ImportVendors / ImportParts, all or nothing, bounded by stream_deadline
+  // and never retried (a retry after a lost answer could import twice).
+  // The CSV forms stream `csv` (its header line included, read to its end)
+  // in kCsvChunkBytes csv_chunk messages, the server holding one at a time;
+  // a read error on `csv` cancels the import (nothing is written) and is
+  // returned as DATA_LOSS. The row forms send kImportRowsPerMessage rows per
+  // message.
+  static constexpr size_t kCsvChunkBytes = 256 << 10;
+  static constexpr int kImportRowsPerMessage = 1000;
+  absl::StatusOr<v1::ImportSummary> ImportVendorsCsv(std::istream& csv);
+  absl::StatusOr<v1::ImportSummary> ImportVendors(
+      const std::vector<v1::Vendor>& vendors);
+  absl::StatusOr<v1::ImportSummary> ImportPartsCsv(std::istream& csv);
+  absl::StatusOr<v1::ImportSummary> ImportParts(
+      const std::vector<v1::Part>& parts);
+
+  // ExportVendors / ExportParts / ExportPartVendorPairs: calls `on_message`
+  // for each message as it arrives (the first carries change_sequence; with
+  // EXPORT_FORMAT_CSV the csv_chunks concatenated are the file). Bounded by
+  // stream_deadline; never retried, since `on_message` already saw part of
+  // the rows when a stream breaks. The status of the stream.
+  absl::Status ExportVendors(
+      v1::ExportFormat format,
+      const std::function<void(const v1::ExportVendorsResponse&)>& on_message);
+  absl::Status ExportParts(
+      v1::ExportFormat format,
+      const std::function<void(const v1::ExportPartsResponse&)>& on_message);
+  absl::Status ExportPartVendorPairs(
+      v1::ExportFormat format,
+      const std::function<void(const v1::ExportPartVendorPairsResponse&)>&
+          on_message);
+
  private:
   // Runs `rpc` with a fresh context per attempt, all attempts bounded by one
   // deadline; repeats UNAVAILABLE with jittered exponential backoff when
@@ -130,6 +207,7 @@ class SuppliersClient {
   absl::Status Call(
       bool safe_to_retry,
       const std::function<grpc::Status(grpc::ClientContext*)>& rpc);
+  // Sets the deadline (none for absl::InfiniteFuture()) and the metadata.
   void Prepare(grpc::ClientContext* context, absl::Time deadline) const;
 
   ClientOptions options_;
@@ -138,6 +216,7 @@ class SuppliersClient {
   std::unique_ptr<v1::VendorService::Stub> vendors_;
   std::unique_ptr<v1::PartService::Stub> parts_;
   std::unique_ptr<v1::DrawingService::Stub> drawings_;
+  std::unique_ptr<v1::ChangeFeedService::Stub> changes_;
 };
 
 // An absl::Status carrying a gRPC status and its details (kept as payload).

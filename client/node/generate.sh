@@ -34,6 +34,7 @@ node_modules/.bin/proto-loader-gen-types \
   --longs=String --enums=String --defaults --oneofs --includeComments \
   --grpcLib=@grpc/grpc-js -I proto -O types \
   suppliers/v1/vendor.proto suppliers/v1/part.proto \
-  suppliers/v1/drawing.proto google/rpc/status.proto \
+  suppliers/v1/drawing.proto suppliers/v1/change_feed.proto \
+  suppliers/v1/bulk.proto google/rpc/status.proto \
   google/rpc/error_details.proto >/dev/null
 echo "bundled $(find proto -name '*.proto' | wc -l) protos in $HERE/proto, types in $HERE/types" >&2

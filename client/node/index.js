@@ -1,6 +1,7 @@
 'use strict';
-// Node.js client of the suppliers gRPC API: the three services loaded with
-// @grpc/proto-loader from the protos bundled by generate.sh, a promise
+// Node.js client of the suppliers gRPC API: the four services (vendors,
+// parts, drawings, the change feed) loaded with @grpc/proto-loader from the
+// protos bundled by generate.sh, a promise
 // helper for unary calls, decoding of the google.rpc error details, and
 // streamed drawing upload / download checked by SHA-256.
 //
@@ -23,7 +24,14 @@ const protoLoader = require('@grpc/proto-loader');
 const protobuf = require('protobufjs');
 
 const PROTO_DIR = path.join(__dirname, 'proto');
-const SERVICE_FILES = ['suppliers/v1/vendor.proto', 'suppliers/v1/part.proto', 'suppliers/v1/drawing.proto'];
+const SERVICE_FILES = [
+  'suppliers/v1/vendor.proto',
+  'suppliers/v1/part.proto',
+  'suppliers/v1/drawing.proto',
+  'suppliers/v1/change_feed.proto',
+  'suppliers/v1/bulk.proto',
+];
+const SERVICE_NAMES = ['VendorService', 'PartService', 'DrawingService', 'ChangeFeedService'];
 const RPC_FILES = ['google/rpc/status.proto', 'google/rpc/error_details.proto'];
 // Keep in step with the options of proto-loader-gen-types in generate.sh.
 const LOADER_OPTIONS = {
@@ -38,8 +46,11 @@ const LOADER_OPTIONS = {
 const UPLOAD_CHUNK_BYTES = 1 << 20;
 const ERROR_DOMAIN = 'suppliers.v1';
 
-if (!fs.existsSync(path.join(PROTO_DIR, SERVICE_FILES[0]))) {
-  throw new Error(`@suppliers/client: ${PROTO_DIR} is missing; run ${path.join(__dirname, 'generate.sh')}`);
+// A bundle from before a proto was added lacks its file: say so, not
+// protobufjs' ENOENT.
+const missingProto = SERVICE_FILES.find((f) => !fs.existsSync(path.join(PROTO_DIR, f)));
+if (missingProto) {
+  throw new Error(`@suppliers/client: ${path.join(PROTO_DIR, missingProto)} is missing; run ${path.join(__dirname, 'generate.sh')}`);
 }
 
 // protobufjs view of the same files (for request checks and error details).
@@ -80,7 +91,7 @@ function checkKeys(type, value, where) {
 
 function loadServices() {
   const definition = protoLoader.loadSync(SERVICE_FILES, LOADER_OPTIONS);
-  for (const serviceName of ['VendorService', 'PartService', 'DrawingService']) {
+  for (const serviceName of SERVICE_NAMES) {
     const full = `suppliers.v1.${serviceName}`;
     const service = root.lookupService(full);
     for (const [methodName, method] of Object.entries(definition[full])) {
@@ -98,15 +109,17 @@ const v1 = loadServices();
 
 /**
  * Connects to `target` ("host:port"). Plaintext unless `credentials` (from
- * grpc.credentials) is given. Returns the three grpc-js clients, which share
- * one channel, and close().
+ * grpc.credentials) is given. Returns the grpc-js clients `vendors`,
+ * `parts`, `drawings` and `changes` (ChangeFeedService), which share one
+ * channel, and close().
  */
 function connect(target, credentials = grpc.credentials.createInsecure(), options = {}) {
   const vendors = new v1.VendorService(target, credentials, options);
   const channelOverride = vendors.getChannel();
   const parts = new v1.PartService(target, credentials, { ...options, channelOverride });
   const drawings = new v1.DrawingService(target, credentials, { ...options, channelOverride });
-  return { vendors, parts, drawings, close: () => vendors.close() };
+  const changes = new v1.ChangeFeedService(target, credentials, { ...options, channelOverride });
+  return { vendors, parts, drawings, changes, close: () => vendors.close() };
 }
 
 /**

@@ -54,7 +54,9 @@ void PrintHelp(const std::vector<Command>& commands, std::FILE* out) {
                "  --target HOST:PORT  server address (default 127.0.0.1:50051,"
                " or $SUPPLIERS_TARGET)\n"
                "  --deadline D        deadline per call, retries included "
-               "(default 5s)\n"
+               "(default 5s); imports,\n"
+               "                      exports and drawings get 10 min, "
+               "watch none\n"
                "  --tls-ca FILE       verify the server with this PEM CA "
                "(TLS; default plaintext)\n"
                "  --tls-cert FILE     client certificate for mTLS (with "
@@ -79,6 +81,9 @@ void PrintHelp(const std::vector<Command>& commands, std::FILE* out) {
     }
   }
   std::fprintf(out,
+               "\nwatch runs until interrupted (or --count events); export "
+               "--csv writes the file to\nstdout and the change sequence "
+               "to stderr: watch --after it to follow the table.\n"
                "\nexit codes: 0 success, 1 the call failed (code, message "
                "and field violations are printed), 2 usage error\n");
 }

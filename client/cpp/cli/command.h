@@ -1,12 +1,15 @@
 // Owns the shape of a suppliers-client command (RESOURCE VERB, the RPC it
 // calls, its flags, its handler), the command tables of each resource, and
 // what every command shares: showing a response as a table or JSON, failing
-// with a readable status, following page tokens.
+// with a readable status, following page tokens, and the streamed commands
+// (watch, import, export) of vendors and parts.
 #ifndef SUPPLIERS_CLIENT_CPP_CLI_COMMAND_H_
 #define SUPPLIERS_CLIENT_CPP_CLI_COMMAND_H_
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -112,6 +115,80 @@ int ListPages(Request request, bool all_pages, const Globals& globals,
 // numbering VendorOrder and PartOrder share.
 extern const std::vector<FlagSpec> kListFlags;
 int ListOrder(const Flags& flags);
+
+// `vendors watch` and `parts watch` (ChangeFeedService/WatchChanges): their
+// flags, and the run. Prints one line per event, "SEQUENCE " and
+// DescribeChange (output.h), flushed as it comes; with --json every message
+// of the stream, heartbeats included. Runs until --count events were
+// printed (exit 0), the process is interrupted, or the stream fails (exit 1,
+// with the checkpoint to resume from on stderr). `default_kinds` apply
+// without --kinds.
+extern const std::vector<FlagSpec> kWatchFlags;
+int Watch(const Flags& flags, SuppliersClient& client, const Globals& globals,
+          const std::vector<v1::ResourceKind>& default_kinds);
+// --kinds values ("vendor,part", or the flag repeated) as kinds, in order,
+// duplicates kept (the server ignores them). Throws UsageError naming an
+// unknown kind.
+std::vector<v1::ResourceKind> ParseKinds(
+    const std::vector<std::string>& values);
+
+// `vendors import` and `parts import`: --csv FILE ('-' is stdin) streamed by
+// `import`; prints "imported N <noun>(s): ids FIRST..LAST" (and the links
+// of parts), or with --json the response {"summary": ...}.
+extern const std::vector<FlagSpec> kImportFlags;
+int ImportCsv(
+    const Flags& flags, const Globals& globals, const std::string& noun,
+    const std::function<absl::StatusOr<v1::ImportSummary>(std::istream&)>&
+        import);
+
+// Flushes stdout; kExitFailed, with the reason, when writing it failed (a
+// full disk, a closed pipe), else kExitOk.
+int FinishOutput(const Globals& globals);
+
+// The flags of the export commands (--csv).
+extern const std::vector<FlagSpec> kExportFlags;
+
+// An export command: with --csv the chunks go to stdout byte for byte;
+// with --json one line per message; otherwise the rows (`items(message)`)
+// are printed by `print` as the list commands print them, once all arrived
+// (so use --csv or --json for large tables: they stream). The snapshot's
+// change sequence goes to stderr ("change sequence N"), keeping stdout the
+// file. `call(format, on_message)` runs the export.
+template <typename Item, typename Response, typename Call, typename Items,
+          typename Print>
+int Export(const Flags& flags, const Globals& globals, Call call, Items items,
+           Print print) {
+  const bool csv = flags.Has("csv");
+  if (csv && globals.json) {
+    throw UsageError{"--csv and --json exclude each other"};
+  }
+  std::vector<Item> rows;
+  bool first = true;
+  const absl::Status status =
+      call(csv ? v1::EXPORT_FORMAT_CSV : v1::EXPORT_FORMAT_MESSAGES,
+           std::function<void(const Response&)>([&](const Response& message) {
+             if (first) {
+               first = false;
+               std::fprintf(stderr, "change sequence %lld\n",
+                            static_cast<long long>(message.change_sequence()));
+             }
+             if (csv) {
+               std::fwrite(message.csv_chunk().data(), 1,
+                           message.csv_chunk().size(), stdout);
+             } else if (globals.json) {
+               std::printf("%s\n", ToJsonLine(message).c_str());
+             } else {
+               const auto& page = items(message);
+               rows.insert(rows.end(), page.begin(), page.end());
+             }
+           }));
+  if (!status.ok()) {
+    std::fflush(stdout);
+    return Fail(status, globals);
+  }
+  if (!csv && !globals.json) print(Pointers(rows));
+  return FinishOutput(globals);
+}
 
 }  // namespace suppliers::client
 

@@ -1,20 +1,27 @@
 // Owns `suppliers-client demo`: the tutorial replayed page by page through
 // the API against a fresh database, checking every result the reference
-// lists (docs/tutorial.md).
+// lists (docs/tutorial.md), with a change feed watch beside it that shows
+// the changes the tutorial made.
 #include "client/cpp/cli/demo.h"
 
 #include <stdlib.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "client/cpp/cli/cli.h"
+#include "client/cpp/cli/output.h"
 #include "client/cpp/cli/png.h"
 
 namespace suppliers::client {
@@ -43,14 +50,105 @@ struct Stop {
   std::string reason;
 };
 
+// A WatchChanges call of every kind, from now on, on its own thread,
+// collecting what it receives. The watch only shows what happened: its
+// failure (a server without the feed) never fails the demo. Cancelled and
+// joined at the latest by the destructor, so no exit waits on it.
+// Start, Finish and the accessors are for the demo's thread.
+class BackgroundWatch {
+ public:
+  explicit BackgroundWatch(SuppliersClient& client) : client_(client) {}
+  ~BackgroundWatch() { Cancel(); }
+
+  // Starts the watch and waits up to `timeout` for the server's first
+  // message: from then on the watch misses no change (no after_sequence:
+  // it starts at the newest event). False when the watch failed first, or
+  // nothing came in time.
+  bool Start(absl::Duration timeout) {
+    thread_ = std::thread([this] {
+      absl::Status status = client_.WatchChanges(
+          v1::WatchChangesRequest(),
+          [this](const v1::WatchChangesResponse& message) {
+            absl::MutexLock lock(&mu_);
+            started_ = true;
+            checkpoint_ = message.checkpoint_sequence();
+            events_.insert(events_.end(), message.events().begin(),
+                           message.events().end());
+            return true;
+          },
+          &canceller_);
+      absl::MutexLock lock(&mu_);
+      ended_ = true;
+      status_ = std::move(status);
+    });
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(this, &BackgroundWatch::Answered),
+                         timeout);
+    return started_;
+  }
+
+  // Waits until the watch's checkpoint reached `sequence` (all of the
+  // tutorial's changes are in; without a sequence, the whole `timeout`) or
+  // the watch ended or `timeout` passed, then cancels it.
+  void Finish(std::optional<int64_t> sequence, absl::Duration timeout) {
+    {
+      absl::MutexLock lock(&mu_);
+      target_ = sequence;
+      mu_.AwaitWithTimeout(absl::Condition(this, &BackgroundWatch::CaughtUp),
+                           timeout);
+    }
+    Cancel();
+  }
+
+  std::vector<v1::ChangeEvent> events() const {
+    absl::MutexLock lock(&mu_);
+    return events_;
+  }
+  int64_t checkpoint() const {
+    absl::MutexLock lock(&mu_);
+    return checkpoint_;
+  }
+  // The watch's own end: a failure (UNIMPLEMENTED, ...), OK if still
+  // running or cancelled by Finish.
+  absl::Status status() const {
+    absl::MutexLock lock(&mu_);
+    return status_;
+  }
+
+ private:
+  void Cancel() {
+    canceller_.Cancel();
+    if (thread_.joinable()) thread_.join();
+  }
+  bool Answered() const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return started_ || ended_;
+  }
+  bool CaughtUp() const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return ended_ || (target_.has_value() && checkpoint_ >= *target_);
+  }
+
+  SuppliersClient& client_;
+  WatchCanceller canceller_;
+  std::thread thread_;
+  mutable absl::Mutex mu_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t checkpoint_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<int64_t> target_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::ChangeEvent> events_ ABSL_GUARDED_BY(mu_);
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+};
+
 class Demo {
  public:
-  Demo(SuppliersClient& client, std::FILE* out) : client_(client), out_(out) {}
+  Demo(SuppliersClient& client, std::FILE* out)
+      : client_(client), out_(out), watch_(client) {}
 
   int Run() {
     try {
       Connect();
       RequireEmptyDatabase();
+      StartWatch();
       Insert();
       Update();
       QueryVendors();
@@ -61,6 +159,7 @@ class Demo {
       Blob();
       Delete();
       FinalState();
+      ShowWatch();
     } catch (const Stop& stop) {
       std::fflush(out_);
       std::fprintf(stderr, "error: demo stopped: %s\n", stop.reason.c_str());
@@ -170,6 +269,58 @@ class Demo {
           "one on every run")};
     }
     Check("vendors and parts tables are empty", true, true);
+  }
+
+  // Beside the tutorial: a watch that sees each change it makes.
+  void StartWatch() {
+    Page("Watch: WatchChanges, every kind, from now on, on a thread");
+    watching_ = watch_.Start(absl::Seconds(5));
+    if (watching_) {
+      std::fprintf(out_, "  watch: started at checkpoint %lld\n",
+                   static_cast<long long>(watch_.checkpoint()));
+      return;
+    }
+    const absl::Status status = watch_.status();
+    if (status.ok()) {
+      // Still running, just silent: keep it, but its list may miss the
+      // first changes.
+      watching_ = true;
+      std::fprintf(out_,
+                   "  watch: no answer within 5s; its events may be "
+                   "incomplete\n");
+    } else if (status.code() == absl::StatusCode::kUnimplemented) {
+      std::fprintf(out_, "  watch: unavailable (UNIMPLEMENTED)\n");
+    } else {
+      std::fprintf(out_, "  watch: unavailable (%s)\n",
+                   DescribeError(status).c_str());
+    }
+  }
+
+  // The watch's events, once it has all of the tutorial's: an export's
+  // change sequence is the newest change committed, so waiting for that
+  // checkpoint (at most 2 s) is enough.
+  void ShowWatch() {
+    if (!watching_) return;
+    std::optional<int64_t> newest;
+    const absl::Status exported = client_.ExportVendors(
+        v1::EXPORT_FORMAT_MESSAGES,
+        [&newest](const v1::ExportVendorsResponse& message) {
+          if (!newest.has_value()) newest = message.change_sequence();
+        });
+    watch_.Finish(exported.ok() ? newest : std::nullopt, absl::Seconds(2));
+    Page("Watch: the changes above, as the watch received them");
+    const std::vector<v1::ChangeEvent> events = watch_.events();
+    std::fprintf(out_, "  watch: %zu events%s\n", events.size(),
+                 events.empty() ? "" : ":");
+    for (const v1::ChangeEvent& event : events) {
+      std::fprintf(out_, "    %lld %s\n",
+                   static_cast<long long>(event.sequence()),
+                   DescribeChange(event).c_str());
+    }
+    if (const absl::Status status = watch_.status(); !status.ok()) {
+      std::fprintf(out_, "  watch: ended early: %s\n",
+                   DescribeError(status).c_str());
+    }
   }
 
   // Page 3: insert one, then many in one call.
@@ -377,6 +528,8 @@ class Demo {
 
   SuppliersClient& client_;
   std::FILE* out_;
+  BackgroundWatch watch_;
+  bool watching_ = false;
   int checks_ = 0;
   int mismatches_ = 0;
 };

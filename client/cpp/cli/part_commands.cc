@@ -1,5 +1,6 @@
 // Owns the suppliers-client commands of parts (suppliers.v1.PartService), one
-// per RPC, including the tutorial's function, procedure and join.
+// per RPC, including the tutorial's function, procedure and join, and
+// `parts watch` (the change feed of parts, their links and drawings).
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -200,6 +201,47 @@ void AddPartCommands(std::vector<Command>& commands) {
          return ListPages<v1::PartVendorPair>(
              request, f.Has("all"), g,
              [&c](const auto& r) { return c.ListPartVendorPairs(r); },
+             [](const auto& r) -> const auto& { return r.pairs(); },
+             PrintPairs);
+       }});
+  add({"parts", "watch", "suppliers.v1.ChangeFeedService/WatchChanges",
+       "as vendors watch, but by default only parts, their vendor links and "
+       "drawings (kinds part,vendor_part,drawing)",
+       kWatchFlags, [](const Flags& f, SuppliersClient& c, const Globals& g) {
+         return Watch(f, c, g,
+                      {v1::RESOURCE_KIND_PART, v1::RESOURCE_KIND_VENDOR_PART,
+                       v1::RESOURCE_KIND_DRAWING});
+       }});
+  add({"parts", "import", "suppliers.v1.PartService/ImportParts",
+       "insert the parts of a CSV file (columns part_name and optional "
+       "vendor_ids like 1;4) with their links, all or nothing",
+       kImportFlags, [](const Flags& f, SuppliersClient& c, const Globals& g) {
+         return ImportCsv(f, g, "part", [&c](std::istream& csv) {
+           return c.ImportPartsCsv(csv);
+         });
+       }});
+  add({"parts", "export", "suppliers.v1.PartService/ExportParts",
+       "every part with its vendor ids, by id, from one snapshot (--csv: "
+       "the CSV file); the change sequence goes to stderr",
+       kExportFlags, [](const Flags& f, SuppliersClient& c, const Globals& g) {
+         return Export<v1::Part, v1::ExportPartsResponse>(
+             f, g,
+             [&c](v1::ExportFormat format, const auto& on_message) {
+               return c.ExportParts(format, on_message);
+             },
+             [](const auto& r) -> const auto& { return r.parts(); },
+             PrintParts);
+       }});
+  add({"parts", "export-pairs",
+       "suppliers.v1.PartService/ExportPartVendorPairs",
+       "every (part, vendor) pair, by part id then vendor id, from one "
+       "snapshot (--csv: the CSV file with both ids and names)",
+       kExportFlags, [](const Flags& f, SuppliersClient& c, const Globals& g) {
+         return Export<v1::PartVendorPair, v1::ExportPartVendorPairsResponse>(
+             f, g,
+             [&c](v1::ExportFormat format, const auto& on_message) {
+               return c.ExportPartVendorPairs(format, on_message);
+             },
              [](const auto& r) -> const auto& { return r.pairs(); },
              PrintPairs);
        }});

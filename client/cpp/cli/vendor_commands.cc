@@ -1,5 +1,5 @@
 // Owns the suppliers-client commands of vendors (suppliers.v1.VendorService),
-// one per RPC.
+// one per RPC, and `vendors watch` (the change feed, every kind by default).
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -123,6 +123,32 @@ void AddVendorCommands(std::vector<Command>& commands) {
                std::printf("deleted %d vendor(s), %d link(s)\n",
                            r.deleted_rows(), r.deleted_links());
              });
+       }});
+  add({"vendors", "watch", "suppliers.v1.ChangeFeedService/WatchChanges",
+       "print committed changes as they happen, one line per event: "
+       "SEQUENCE OPERATION KIND IDS [NAME] (all kinds unless --kinds)",
+       kWatchFlags, [](const Flags& f, SuppliersClient& c, const Globals& g) {
+         return Watch(f, c, g, {});
+       }});
+  add({"vendors", "import", "suppliers.v1.VendorService/ImportVendors",
+       "insert the vendors of a CSV file (column vendor_name), all or "
+       "nothing, streamed in 256 KiB chunks",
+       kImportFlags, [](const Flags& f, SuppliersClient& c, const Globals& g) {
+         return ImportCsv(f, g, "vendor", [&c](std::istream& csv) {
+           return c.ImportVendorsCsv(csv);
+         });
+       }});
+  add({"vendors", "export", "suppliers.v1.VendorService/ExportVendors",
+       "every vendor by id from one snapshot (--csv: the CSV file); the "
+       "change sequence to watch from goes to stderr",
+       kExportFlags, [](const Flags& f, SuppliersClient& c, const Globals& g) {
+         return Export<v1::Vendor, v1::ExportVendorsResponse>(
+             f, g,
+             [&c](v1::ExportFormat format, const auto& on_message) {
+               return c.ExportVendors(format, on_message);
+             },
+             [](const auto& r) -> const auto& { return r.vendors(); },
+             PrintVendors);
        }});
 }
 

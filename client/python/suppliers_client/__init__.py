@@ -14,6 +14,9 @@ from suppliers_client._proto import (  # noqa: F401
     SERVICES,
     all_methods,
     annotations_pb2,
+    bulk_pb2,
+    change_feed_pb2,
+    change_feed_pb2_grpc,
     code_pb2,
     drawing_pb2,
     drawing_pb2_grpc,
@@ -37,7 +40,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Client", "DownloadResult", "DrawingIntegrityError", "ErrorDetails", "SERVICES",
-    "all_methods", "annotations_pb2", "code_pb2", "connect", "download_drawing",
+    "all_methods", "annotations_pb2", "bulk_pb2", "change_feed_pb2",
+    "change_feed_pb2_grpc", "code_pb2", "connect", "download_drawing",
     "drawing_pb2", "drawing_pb2_grpc", "error_details", "error_details_pb2",
     "part_pb2", "part_pb2_grpc", "status_pb2", "upload_drawing", "vendor_pb2",
     "vendor_pb2_grpc",

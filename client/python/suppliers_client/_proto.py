@@ -8,6 +8,9 @@ try:
     )
     from suppliers_client._generated.suppliers.v1 import (  # noqa: F401
         annotations_pb2,
+        bulk_pb2,
+        change_feed_pb2,
+        change_feed_pb2_grpc,
         drawing_pb2,
         drawing_pb2_grpc,
         part_pb2,
@@ -42,18 +45,19 @@ def _services():
 
 
 __all__ = [
-    "SERVICES", "all_methods", "annotations_pb2", "code_pb2", "drawing_pb2",
+    "SERVICES", "all_methods", "annotations_pb2", "bulk_pb2", "change_feed_pb2",
+    "change_feed_pb2_grpc", "code_pb2", "drawing_pb2",
     "drawing_pb2_grpc", "error_details_pb2", "part_pb2", "part_pb2_grpc",
     "status_pb2", "vendor_pb2", "vendor_pb2_grpc",
 ]
 
-# suppliers.v1.VendorService, PartService, DrawingService (and any service a
-# later proto adds), from the generated descriptors.
+# suppliers.v1.VendorService, PartService, DrawingService, ChangeFeedService
+# (and any service a later proto adds), from the generated descriptors.
 SERVICES = _services()
 
 
 def all_methods():
-    """Every rpc of the three services as "/package.Service/Method"."""
+    """Every rpc of the services as "/package.Service/Method"."""
     return {
         f"/{service.full_name}/{method.name}"
         for service in SERVICES.values()

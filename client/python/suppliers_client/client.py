@@ -1,8 +1,9 @@
-"""Channels and stubs: ``connect()`` returns a Client with the three stubs."""
+"""Channels and stubs: ``connect()`` returns a Client with a stub per service."""
 
 import grpc
 
 from suppliers_client._proto import (
+    change_feed_pb2_grpc,
     drawing_pb2_grpc,
     part_pb2_grpc,
     vendor_pb2_grpc,
@@ -52,8 +53,9 @@ class Client:
     """The stubs of suppliers.v1 over one channel.
 
     Attributes: ``vendors`` (VendorServiceStub), ``parts`` (PartServiceStub),
-    ``drawings`` (DrawingServiceStub), ``channel``. Usable as a context
-    manager (closes the channel).
+    ``drawings`` (DrawingServiceStub), ``changes`` (ChangeFeedServiceStub:
+    WatchChanges takes no timeout, it lasts until cancelled), ``channel``.
+    Usable as a context manager (closes the channel).
     """
 
     def __init__(self, channel):
@@ -61,6 +63,7 @@ class Client:
         self.vendors = vendor_pb2_grpc.VendorServiceStub(channel)
         self.parts = part_pb2_grpc.PartServiceStub(channel)
         self.drawings = drawing_pb2_grpc.DrawingServiceStub(channel)
+        self.changes = change_feed_pb2_grpc.ChangeFeedServiceStub(channel)
 
     def close(self):
         self.channel.close()

@@ -19,6 +19,7 @@ import grpc
 from google.protobuf import field_mask_pb2
 
 import suppliers_client as sc
+from suppliers_client import bulk_pb2 as b, change_feed_pb2 as cf
 from suppliers_client import drawing_pb2 as d, part_pb2 as p, vendor_pb2 as v
 
 failures = 0
@@ -83,9 +84,9 @@ def main():
     V, P, D = client.vendors, client.parts, client.drawings
     T = 10  # seconds, every call
 
-    check("the descriptors declare the three suppliers services", sorted(sc.SERVICES),
-          ["suppliers.v1.DrawingService", "suppliers.v1.PartService",
-           "suppliers.v1.VendorService"])
+    check("the descriptors declare the four suppliers services", sorted(sc.SERVICES),
+          ["suppliers.v1.ChangeFeedService", "suppliers.v1.DrawingService",
+           "suppliers.v1.PartService", "suppliers.v1.VendorService"])
 
     # --- VendorService --------------------------------------------------------
     key = str(uuid.uuid4())
@@ -339,10 +340,78 @@ def main():
     check("after the deletes: vendor 5 is gone", ids(r.vendors, "vendor_id"),
           [1, 2, 3, 4, 6, 7, 8])
 
+    # --- Change feed, bulk import and export ---------------------------------
+    # A watch from now (no after_sequence) of vendors and links; its first
+    # message is the checkpoint.
+    watch = client.changes.WatchChanges(cf.WatchChangesRequest(
+        kinds=[cf.RESOURCE_KIND_VENDOR, cf.RESOURCE_KIND_VENDOR_PART]), timeout=30)
+    first = next(watch)
+    check("WatchChanges from now: a first message without events", len(first.events), 0)
+    start = first.checkpoint_sequence
+    csv = 'vendor_name\nBulk One\n"Bulk, Two"\n'.encode()
+    r = V.ImportVendors(iter([v.ImportVendorsRequest(csv_chunk=csv[:15]),
+                              v.ImportVendorsRequest(csv_chunk=csv[15:])]), timeout=T)
+    v1, v2 = r.summary.first_id, r.summary.last_id
+    check("ImportVendors of a CSV in two chunks: 2 vendors, consecutive new ids",
+          [r.summary.rows_imported, v1 > 8, v2 - v1], [2, True, 1])
+    r = P.ImportParts(iter([p.ImportPartsRequest(parts=[
+        p.Part(part_name="Bulk Part A", vendor_ids=[v1, 2]), p.Part(part_name="Bulk Part B")])]),
+        timeout=T)
+    p1, p2 = r.summary.first_id, r.summary.last_id
+    check("ImportParts of rows: 2 parts, 2 links, consecutive new ids",
+          [r.summary.rows_imported, r.summary.links_imported, p1 > 3, p2 - p1], [2, 2, True, 1])
+    expect_error("ImportParts naming vendor 99: nothing written",
+                 lambda: P.ImportParts(iter([p.ImportPartsRequest(parts=[
+                     p.Part(part_name="Bulk Part C"), p.Part(part_name="D", vendor_ids=[99])])]),
+                     timeout=T),
+                 grpc.StatusCode.FAILED_PRECONDITION, reason="VENDOR_NOT_FOUND")
+    expect_error("ImportVendors with a blank name in row 2",
+                 lambda: V.ImportVendors(iter([v.ImportVendorsRequest(vendors=[
+                     v.Vendor(vendor_name="Fine"), v.Vendor(vendor_name=" ")])]), timeout=T),
+                 grpc.StatusCode.INVALID_ARGUMENT)
+    seen = []
+    for m in watch:
+        seen.extend((cf.ResourceKind.Name(e.kind), e.vendor_id, e.part_id) for e in m.events)
+        if len(seen) >= 4:
+            break
+    watch.cancel()
+    check("WatchChanges: the imports' vendors, then the links, in commit order",
+          sorted(seen[:2]) + sorted(seen[2:]),
+          [("RESOURCE_KIND_VENDOR", v1, 0), ("RESOURCE_KIND_VENDOR", v2, 0),
+           ("RESOURCE_KIND_VENDOR_PART", 2, p1), ("RESOURCE_KIND_VENDOR_PART", v1, p1)])
+    replay = client.changes.WatchChanges(cf.WatchChangesRequest(
+        after_sequence=start, kinds=[cf.RESOURCE_KIND_PART]), timeout=30)
+    names = []
+    for m in replay:
+        names.extend(e.part.part_name for e in m.events)
+        if len(names) >= 2:
+            break
+    replay.cancel()
+    check("WatchChanges resumed after the checkpoint: the imported parts",
+          names, ["Bulk Part A", "Bulk Part B"])
+
+    messages = list(V.ExportVendors(v.ExportVendorsRequest(), timeout=T))
+    check("ExportVendors: every vendor by id",
+          [x.vendor_id for m in messages for x in m.vendors], [1, 2, 3, 4, 6, 7, 8, v1, v2])
+    check("ExportVendors: the snapshot's change sequence, past the watch's start",
+          messages[0].change_sequence > start, True)
+    chunks = V.ExportVendors(v.ExportVendorsRequest(format=b.EXPORT_FORMAT_CSV), timeout=T)
+    text = b"".join(m.csv_chunk for m in chunks).decode()
+    check("ExportVendors as CSV: header, quoted comma",
+          [text.splitlines()[0], text.splitlines()[-1]], ["vendor_id,vendor_name", f'{v2},"Bulk, Two"'])
+    messages = list(P.ExportParts(p.ExportPartsRequest(), timeout=T))
+    check("ExportParts: parts with their vendor ids",
+          [[x.part_id, list(x.vendor_ids)] for m in messages for x in m.parts],
+          [[1, [2]], [3, [8]], [p1, sorted([2, v1])], [p2, []]])
+    messages = list(P.ExportPartVendorPairs(p.ExportPartVendorPairsRequest(), timeout=T))
+    check("ExportPartVendorPairs: by part id, then vendor id",
+          [[x.part_id, x.vendor_id] for m in messages for x in m.pairs],
+          [[1, 2], [3, 8], [p1, 2], [p1, v1]])
+
     # --- Coverage: every rpc of the descriptors was called --------------------
     missing = sorted(sc.all_methods() - recorder.called)
     check("every rpc of the generated descriptors was called", missing, [])
-    check("22 rpcs in the descriptors", len(sc.all_methods()), 22)
+    check("28 rpcs in the descriptors", len(sc.all_methods()), 28)
     client.close()
     if failures:
         print(f"{failures} check(s) failed", file=sys.stderr)

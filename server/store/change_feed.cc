@@ -329,15 +329,13 @@ void ChangeFeed::Publish(std::vector<v1::ChangeEvent> events) {
       ring_.pop_front();
     }
     for (auto& [watcher, position] : watchers_) {
-      // Live watchers the ring has left behind end, unless they were
-      // waiting for events: those kept up, and a transaction bigger than
-      // the ring (a bulk import) is not their fault; woken below, they
-      // read it from the outbox, and later pages of it do not end them.
+      // Live watchers the ring has left behind end, even one that was
+      // waiting: the feed cannot tell a caught-up watcher from one whose
+      // last write only sat in its HTTP/2 window, and an unread stream must
+      // end. After a transaction bigger than the ring (a bulk import) every
+      // watcher resumes from its checkpoint and reads it from the outbox.
       // (-1: reading history; -2: told to end already.)
-      if (position >= 0 && position < ring_base_ &&
-          waiting_.count(watcher) > 0) {
-        position = -1;
-      } else if (position >= 0 && position < ring_base_) {
+      if (position >= 0 && position < ring_base_) {
         position = -2;
         waiting_.erase(watcher);
         ended.push_back(watcher);

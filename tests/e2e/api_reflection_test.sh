@@ -40,6 +40,12 @@ TESTED_METHODS=(
   suppliers.v1.DrawingService/DownloadDrawing
   suppliers.v1.DrawingService/GetDrawingMetadata
   suppliers.v1.DrawingService/DeleteDrawing
+  suppliers.v1.VendorService/ImportVendors
+  suppliers.v1.VendorService/ExportVendors
+  suppliers.v1.PartService/ImportParts
+  suppliers.v1.PartService/ExportParts
+  suppliers.v1.PartService/ExportPartVendorPairs
+  suppliers.v1.ChangeFeedService/WatchChanges
 )
 
 # "package.Service" and "package.Service/Method" as declared in the protos.
@@ -51,8 +57,9 @@ awk '$1 == "package" { pkg = $2; sub(/;.*/, "", pkg) }
      $1 == "rpc" { m = $2; sub(/\(.*/, "", m); print pkg "." svc "/" m }' "${protos[@]}" |
   sort >"$work/proto_methods.txt"
 printf '%s\n' "${TESTED_METHODS[@]}" | sort >"$work/tested.txt"
-check "the protos declare the three suppliers services" \
-  diff <(printf '%s\n' suppliers.v1.DrawingService suppliers.v1.PartService suppliers.v1.VendorService) "$work/proto_services.txt"
+check "the protos declare the four suppliers services" \
+  diff <(printf '%s\n' suppliers.v1.ChangeFeedService suppliers.v1.DrawingService suppliers.v1.PartService \
+    suppliers.v1.VendorService) "$work/proto_services.txt"
 check "the test's method list equals the rpcs of the protos" diff "$work/tested.txt" "$work/proto_methods.txt"
 
 start_throwaway_postgres
@@ -82,6 +89,7 @@ curl_ --list-services "$url" >"$work/services.txt"
 check "reflection lists suppliers.v1.VendorService" grep -qx suppliers.v1.VendorService "$work/services.txt"
 check "reflection lists suppliers.v1.PartService" grep -qx suppliers.v1.PartService "$work/services.txt"
 check "reflection lists suppliers.v1.DrawingService" grep -qx suppliers.v1.DrawingService "$work/services.txt"
+check "reflection lists suppliers.v1.ChangeFeedService" grep -qx suppliers.v1.ChangeFeedService "$work/services.txt"
 check "reflection lists no other suppliers service" \
   diff <(grep '^suppliers\.' "$work/services.txt" | sort) "$work/proto_services.txt"
 curl_ --list-methods "$url" >"$work/methods.txt"
@@ -252,6 +260,67 @@ check "after the deletes: parts 1 and 3, part 1 keeps vendor 2 only" \
   expect '[[p["partId"], p.get("vendorIds", [])] for p in r["parts"]]' '[[1, [2]], [3, [8]]]'
 call VendorService/ListVendors '{"orderBy":"VENDOR_ORDER_ID_ASC"}'
 check "after the deletes: vendor 5 is gone" expect "$(col vendorId vendors)" '[1, 2, 3, 4, 6, 7, 8]'
+
+# --- Bulk calls and the change feed (client and server streams) --------------
+# stream_is PYTHON_EXPR JSON: EXPR over `ms`, the messages of the last stream
+# (buf curl prints them one after the other), equals JSON.
+stream_is() {
+  python3 -S - "$work/r.json" "$1" "$2" <<'EOF'
+import base64, json, sys
+text, decoder, ms, i = open(sys.argv[1]).read(), json.JSONDecoder(), [], 0
+while True:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i >= len(text):
+        break
+    message, i = decoder.raw_decode(text, i)
+    ms.append(message)
+want = json.loads(sys.argv[3])
+try:
+    got = eval(sys.argv[2])
+except Exception as e:
+    got = f"<{type(e).__name__}: {e}>"
+if got != want:
+    sys.exit(f"{sys.argv[2]}: got {got!r}, want {want!r}\nmessages: {ms}")
+EOF
+}
+# Two CSV chunks (base64 in JSON), cut inside a row.
+chunk1=$(printf 'vendor_name\nBulk ' | base64 -w0)
+chunk2=$(printf 'A\n"Bulk, B"\n' | base64 -w0)
+call VendorService/ImportVendors "{\"csvChunk\":\"$chunk1\"} {\"csvChunk\":\"$chunk2\"}"
+check "ImportVendors (CSV in two chunks): 2 rows, consecutive new ids" \
+  expect '[r["summary"]["rowsImported"], r["summary"]["firstId"] > 8, r["summary"]["lastId"] - r["summary"]["firstId"]]' '["2", true, 1]'
+bulk_a=$(field 'r["summary"]["firstId"]')
+call PartService/ImportParts "{\"parts\":[{\"partName\":\"Bulk Part\",\"vendorIds\":[2,$bulk_a]}]}"
+check "ImportParts (rows): 1 part, 2 links" \
+  expect '[r["summary"]["rowsImported"], r["summary"]["linksImported"]]' '["1", "2"]'
+bulk_part=$(field 'r["summary"]["firstId"]')
+call VendorService/ExportVendors '{}'
+check "ExportVendors: every vendor by id, the imported ones last" \
+  stream_is '[v["vendorId"] for m in ms for v in m.get("vendors", [])]' "[1, 2, 3, 4, 6, 7, 8, $bulk_a, $((bulk_a + 1))]"
+check "ExportVendors: the snapshot's change sequence in the first message" \
+  stream_is 'int(ms[0]["changeSequence"]) > 0' true
+call PartService/ExportParts '{"format":"EXPORT_FORMAT_CSV"}'
+check "ExportParts as CSV: the header, then each part with its vendor ids" \
+  stream_is 'b"".join(base64.b64decode(m.get("csvChunk", "")) for m in ms).decode().splitlines()' \
+  "[\"part_id,part_name,vendor_ids\", \"1,Nano SIM Tray,2\", \"3,OLED,8\", \"$bulk_part,Bulk Part,2;$bulk_a\"]"
+call PartService/ExportPartVendorPairs '{}'
+check "ExportPartVendorPairs: by part id, then vendor id" \
+  stream_is '[[p["partId"], p["vendorId"]] for m in ms for p in m.get("pairs", [])]' "[[1, 2], [3, 8], [$bulk_part, 2], [$bulk_part, $bulk_a]]"
+# A watch never ends by itself: from the first event (afterSequence 0), for 3 s.
+echo suppliers.v1.ChangeFeedService/WatchChanges >>"$work/called.txt"
+set +e
+timeout 3 "$BUF" curl --protocol grpc --http2-prior-knowledge \
+  -d '{"afterSequence":"0","kinds":["RESOURCE_KIND_VENDOR"]}' \
+  "$url/suppliers.v1.ChangeFeedService/WatchChanges" >"$work/r.json" 2>"$work/err.txt"
+code=$?
+set -e
+check "WatchChanges streams until stopped (timeout's exit 124)" test "$code" -eq 124
+check "WatchChanges from 0: every vendor insert, the imported ones last" \
+  stream_is '[e["vendor"]["vendorName"] for m in ms for e in m.get("events", []) if e["operation"] == "CHANGE_OPERATION_INSERT"][-3:]' \
+  '["LG", "Bulk A", "Bulk, B"]'
+check "WatchChanges: the deleted vendor 5 as a delete event" \
+  stream_is '[e["vendorId"] for m in ms for e in m.get("events", []) if e["operation"] == "CHANGE_OPERATION_DELETE"]' '[5]'
 
 # --- An error through reflection ---------------------------------------------
 set +e

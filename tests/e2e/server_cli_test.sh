@@ -71,7 +71,7 @@ for protocol in grpc-v1 grpc-v1alpha; do
   curl_ --reflect-protocol "$protocol" --list-services "http://127.0.0.1:$port" >"$work/services-$protocol.txt"
   check "reflection $protocol lists the API, health and both reflection services" diff \
     <(printf '%s\n' grpc.health.v1.Health grpc.reflection.v1.ServerReflection \
-      grpc.reflection.v1alpha.ServerReflection suppliers.v1.DrawingService \
+      grpc.reflection.v1alpha.ServerReflection suppliers.v1.ChangeFeedService suppliers.v1.DrawingService \
       suppliers.v1.PartService suppliers.v1.VendorService) \
     <(sort "$work/services-$protocol.txt")
   curl_ --reflect-protocol "$protocol" --list-methods "http://127.0.0.1:$port" >"$work/methods-$protocol.txt"
@@ -83,7 +83,8 @@ for protocol in grpc-v1 grpc-v1alpha; do
 done
 health() { curl_ -d "{\"service\":\"${1:-}\"}" "http://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null | tr -d ' \n'; }
 check "health SERVING" eventually 10 bash -c "[ \"\$($(declare -f curl_ health); BUF=$BUF port=$port; health)\" = '{\"status\":\"SERVING\"}' ]"
-for service in suppliers.v1.VendorService suppliers.v1.PartService suppliers.v1.DrawingService; do
+for service in suppliers.v1.VendorService suppliers.v1.PartService suppliers.v1.DrawingService \
+  suppliers.v1.ChangeFeedService; do
   check "health answers $service by name: SERVING" test "$(health "$service")" = '{"status":"SERVING"}'
 done
 set +e

@@ -201,13 +201,13 @@ TEST_F(BulkStoreTest, AnAbandonedOrCancelledImportWritesNothing) {
 }
 
 TEST_F(BulkStoreTest, AnExportReadsOneSnapshotInBatches) {
-  Exec("INSERT INTO vendors (vendor_name) "
-       "SELECT 'v' || i FROM generate_series(1, 2500) i");
+  Exec(
+      "INSERT INTO vendors (vendor_name) "
+      "SELECT 'v' || i FROM generate_series(1, 2500) i");
   const int64_t newest = Count("SELECT max(last_seq) FROM change_transactions");
   CallContext call(absl::Now() + absl::Seconds(20));
-  absl::StatusOr<std::unique_ptr<BulkExport>> exported =
-      exports_->Begin(call, ExportStore::Table::kVendors,
-                      v1::EXPORT_FORMAT_MESSAGES);
+  absl::StatusOr<std::unique_ptr<BulkExport>> exported = exports_->Begin(
+      call, ExportStore::Table::kVendors, v1::EXPORT_FORMAT_MESSAGES);
   ASSERT_TRUE(exported.ok()) << exported.status();
   EXPECT_EQ((*exported)->change_sequence(), newest);
   v1::ExportVendorsResponse message;
@@ -235,8 +235,9 @@ TEST_F(BulkStoreTest, AnExportReadsOneSnapshotInBatches) {
 }
 
 TEST_F(BulkStoreTest, CsvExportsQuoteWhatNeedsIt) {
-  Exec("INSERT INTO vendors (vendor_name) VALUES ('Acme, Inc.'), "
-       "('Say \"hi\"'), ('plain')");
+  Exec(
+      "INSERT INTO vendors (vendor_name) VALUES ('Acme, Inc.'), "
+      "('Say \"hi\"'), ('plain')");
   Exec("INSERT INTO parts (part_name) VALUES ('Bolt')");
   Exec("INSERT INTO vendor_parts VALUES (1, 1), (3, 1)");
   CallContext call(absl::Now() + absl::Seconds(10));
@@ -262,9 +263,8 @@ TEST_F(BulkStoreTest, CsvExportsQuoteWhatNeedsIt) {
   EXPECT_EQ(csv, "part_id,part_name,vendor_ids\n1,Bolt,1;3\n");
   csv.clear();
   {
-    absl::StatusOr<std::unique_ptr<BulkExport>> exported =
-        exports_->Begin(call, ExportStore::Table::kPartVendorPairs,
-                        v1::EXPORT_FORMAT_CSV);
+    absl::StatusOr<std::unique_ptr<BulkExport>> exported = exports_->Begin(
+        call, ExportStore::Table::kPartVendorPairs, v1::EXPORT_FORMAT_CSV);
     ASSERT_TRUE(exported.ok()) << exported.status();
     v1::ExportPartVendorPairsResponse message;
     while (*(*exported)->Next(&message)) csv += message.csv_chunk();
@@ -277,8 +277,9 @@ TEST_F(BulkStoreTest, CsvExportsQuoteWhatNeedsIt) {
 }
 
 TEST_F(BulkStoreTest, AnAbandonedExportLeavesNoTransactionOpen) {
-  Exec("INSERT INTO vendors (vendor_name) "
-       "SELECT 'v' || i FROM generate_series(1, 3000) i");
+  Exec(
+      "INSERT INTO vendors (vendor_name) "
+      "SELECT 'v' || i FROM generate_series(1, 3000) i");
   {
     CallContext call(absl::Now() + absl::Seconds(10));
     absl::StatusOr<std::unique_ptr<BulkExport>> exported = exports_->Begin(

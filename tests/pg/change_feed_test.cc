@@ -96,8 +96,10 @@ class ChangeFeedTest : public ::testing::Test {
   int64_t Newest() {
     pqxx::connection connection(conninfo_);
     pqxx::read_transaction txn(connection);
-    return txn.exec1("SELECT COALESCE(max(last_seq), 0) FROM "
-                     "change_transactions")[0]
+    return txn
+        .exec1(
+            "SELECT COALESCE(max(last_seq), 0) FROM "
+            "change_transactions")[0]
         .as<int64_t>();
   }
 
@@ -197,8 +199,9 @@ TEST_F(ChangeFeedTest, SetConstraintsImmediateLosesNoEvent) {
     txn.exec("SAVEPOINT s");
     txn.exec("INSERT INTO vendors (vendor_name) VALUES ('undone')");
     txn.exec("ROLLBACK TO SAVEPOINT s");
-    txn.exec("UPDATE vendors SET vendor_name = 'i1 renamed' "
-             "WHERE vendor_name = 'i1'");
+    txn.exec(
+        "UPDATE vendors SET vendor_name = 'i1 renamed' "
+        "WHERE vendor_name = 'i1'");
     txn.commit();
   }
   {
@@ -232,8 +235,9 @@ TEST_F(ChangeFeedTest, SetConstraintsImmediateLosesNoEvent) {
 }
 
 TEST_F(ChangeFeedTest, AResumeReadsTheOutboxThenTheRing) {
-  Exec("INSERT INTO vendors (vendor_name) "
-       "SELECT 'old ' || i FROM generate_series(1, 20) i");
+  Exec(
+      "INSERT INTO vendors (vendor_name) "
+      "SELECT 'old ' || i FROM generate_series(1, 20) i");
   StartFeed();  // its ring starts after the 20 events
   RecordingWatcher watcher;
   ASSERT_TRUE(feed_->Join(&watcher).ok());
@@ -280,8 +284,9 @@ TEST_F(ChangeFeedTest, AWatcherTheRingLeavesBehindIsEndedNotBuffered) {
   ASSERT_TRUE(Eventually([&] { return feed_->head() >= Newest(); }));
   EXPECT_EQ(ReadAll(&fast, &fast_position).size(), 1u);
   // The slow one never reads again while 200 events arrive.
-  Exec("INSERT INTO vendors (vendor_name) "
-       "SELECT 'burst ' || i FROM generate_series(1, 200) i");
+  Exec(
+      "INSERT INTO vendors (vendor_name) "
+      "SELECT 'burst ' || i FROM generate_series(1, 200) i");
   ASSERT_TRUE(Eventually([&] { return !slow.ended().ok(); }));
   EXPECT_EQ(slow.ended().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(slow.ended().message(), HasSubstr("50 events behind"));
@@ -321,7 +326,8 @@ TEST_F(ChangeFeedTest, IdleWatchersGetHeartbeatsAndCloseEndsThem) {
   feed_->Leave(&watcher);
 }
 
-TEST_F(ChangeFeedTest, RetentionDeletesOldEventsAndResumesBeforeThemAreRefused) {
+TEST_F(ChangeFeedTest,
+       RetentionDeletesOldEventsAndResumesBeforeThemAreRefused) {
   Exec("INSERT INTO vendors (vendor_name) VALUES ('a'), ('b')");
   ChangeFeedOptions options;
   options.retention = absl::Milliseconds(200);

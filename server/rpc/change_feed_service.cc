@@ -183,7 +183,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
           std::move(task)();
           StepDone();
         },
-        [this](absl::Status refused) {
+        [this](const absl::Status& refused) {
           End(refused);
           StepDone();
         });

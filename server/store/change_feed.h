@@ -87,7 +87,7 @@ class ChangeFeed {
   // (OUT_OF_RANGE past the retention or beyond the newest event), or
   // without one (nullopt) the newest event. Blocking: call on a worker.
   absl::StatusOr<int64_t> StartPosition(CallContext& call,
-                                        std::optional<int64_t> after_sequence);
+                                        std::optional<int64_t> resume_point);
 
   enum class ReadResult {
     kEvents,       // `events` has events of the watcher's kinds

@@ -5,6 +5,7 @@
 # vendors, parts, links, pages, etags, a few MiB drawing uploaded and
 # streamed back (SHA-256), errors with google.rpc details, deletes. The
 # tutorial checks every result and exits non-zero at the first difference.
+# Then examples/watch replays the first changes from the change feed.
 # Usage: go_client_test.sh REPO BUILD_DIR
 set -euo pipefail
 REPO=$1
@@ -32,3 +33,13 @@ start_migrated_server "$SERVER" "$work/server.log"
 pass "the Go client's tutorial against the server"
 check "the access log has the Go client's upload" \
   grep -q '"method":"/suppliers.v1.DrawingService/UploadDrawing","code":"OK"' "$work/server.log"
+
+# The watch example from the first event (-after 0, an explicit optional
+# AfterSequence): the tutorial's first changes, one line each, then exit.
+check "the watch example builds" \
+  go build -o "$work/watch" github.com/suppliers-grpc/suppliers/client/go/examples/watch
+timeout 20 "$work/watch" -target "127.0.0.1:$port" -after 0 -count 3 >"$work/watch.out" 2>"$work/watch.err" ||
+  fail "examples/watch exited $?: $(cat "$work/watch.err")"
+check "examples/watch printed 3 events" test "$(wc -l <"$work/watch.out")" -eq 3
+check "the first is sequence 1, the tutorial's first vendor insert" \
+  grep -qE '^1 insert vendor vendor_id=1 "' "$work/watch.out"

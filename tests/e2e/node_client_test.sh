@@ -5,7 +5,8 @@
 # package-lock.json (so reruns are offline), bundles the protos and
 # generates the TypeScript types; then examples/tutorial.js runs: vendors,
 # parts, links, pages, etags, a few MiB drawing uploaded and streamed back
-# (SHA-256), errors with google.rpc details, deletes, each result checked.
+# (SHA-256), errors with google.rpc details, deletes, each result checked;
+# then examples/watch.js replays the first changes from the change feed.
 # Usage: node_client_test.sh REPO BUILD_DIR
 set -euo pipefail
 REPO=$1
@@ -37,3 +38,13 @@ node "$NODE_DIR/examples/tutorial.js" "127.0.0.1:$port" $((3 * 1024 * 1024 + 123
 pass "the Node client's tutorial against the server"
 check "the access log has the Node client's upload" \
   grep -q '"method":"/suppliers.v1.DrawingService/UploadDrawing","code":"OK"' "$work/server.log"
+
+# The watch example from the first event (AFTER=0, an explicit optional
+# afterSequence): the tutorial's first changes, one line each, then exit.
+timeout 20 node "$NODE_DIR/examples/watch.js" "127.0.0.1:$port" 3 0 >"$work/watch.out" 2>"$work/watch.err" ||
+  fail "examples/watch.js exited $?: $(cat "$work/watch.err")"
+check "examples/watch.js printed 3 events" test "$(wc -l <"$work/watch.out")" -eq 3
+check "the first is sequence 1, the tutorial's first vendor insert" \
+  grep -qE '^1 insert vendor vendor_id=1 "' "$work/watch.out"
+check "every line is SEQUENCE OPERATION KIND ..." \
+  bash -c "! grep -vE '^[0-9]+ (insert|update|delete) (vendor|part|vendor_part|drawing)( |\$)' '$work/watch.out'"

@@ -3,7 +3,8 @@
 # server on a throwaway PostgreSQL: generate.sh, then python_client_test.py
 # calls every rpc of the generated descriptors and checks the results, error
 # details and drawings by SHA-256 (failing when an rpc was not called), then
-# examples/tutorial.py must exit 0. Needs python3-grpcio python3-protobuf
+# examples/tutorial.py must exit 0, and examples/watch_changes.py replay the
+# first changes from the change feed. Needs python3-grpcio python3-protobuf
 # protobuf-compiler protobuf-compiler-grpc; runs Debian's /usr/bin/python3.
 # Usage: python_client_test.sh REPO BUILD_DIR
 set -euo pipefail
@@ -39,3 +40,12 @@ pass "python_client_test.py: every rpc, through the package"
 pass "examples/tutorial.py exits 0"
 check "the tutorial printed its vendors and the downloaded drawing's SHA-256" \
   grep -q 'downloaded .* sha256 ok' "$work/tutorial.out"
+
+# The watch example from the first event (--after 0, an explicit optional
+# after_sequence): the first changes, one line each, then exit.
+timeout 20 "$PY" "$REPO/client/python/examples/watch_changes.py" --target "127.0.0.1:$port" \
+  --after 0 --count 3 >"$work/watch.out" 2>"$work/watch.err" ||
+  fail "examples/watch_changes.py exited $?: $(cat "$work/watch.err")"
+check "examples/watch_changes.py printed 3 events" test "$(wc -l <"$work/watch.out")" -eq 3
+check "the first is sequence 1, the first vendor insert" \
+  grep -qE '^1 insert vendor vendor_id=1 "' "$work/watch.out"

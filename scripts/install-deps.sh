@@ -10,6 +10,8 @@ packages=(build-essential cmake ninja-build pkg-config clang clang-format clang-
   libpqxx-dev libpq-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libjwt-dev grpc-proto postgresql-15 postgresql-contrib
   prometheus-cpp-dev
+  # tests/e2e/pgbouncer_test.sh: the API through PgBouncer in transaction mode.
+  pgbouncer
   # bench/import_bench.sh: the tutorial's psycopg2 executemany baseline.
   python3-psycopg2
   # The language clients (client/python, client/go) and their tests.

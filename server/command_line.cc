@@ -112,4 +112,28 @@ std::optional<int> HandleHelpAndCheckFlags(int argc, char** argv) {
   return std::nullopt;
 }
 
+std::vector<std::string> RepeatedFlagValues(int argc, char** argv,
+                                            std::string_view name) {
+  std::vector<std::string> values;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.substr(0, 2) == "--") {
+      arg.remove_prefix(2);
+    } else if (arg.substr(0, 1) == "-") {
+      arg.remove_prefix(1);
+    } else {
+      continue;
+    }
+    if (arg.substr(0, name.size()) != name) continue;
+    arg.remove_prefix(name.size());
+    if (arg.empty() && i + 1 < argc) {
+      values.emplace_back(argv[++i]);
+    } else if (!arg.empty() && arg.front() == '=') {
+      values.emplace_back(arg.substr(1));
+    }
+  }
+  return values;
+}
+
 }  // namespace suppliers

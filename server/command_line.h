@@ -7,6 +7,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace suppliers {
 
@@ -20,6 +22,13 @@ std::optional<int> HandleHelpAndCheckFlags(int argc, char** argv);
 // (name, description, default), sorted by name; with `all`, the flags of
 // the libraries too.
 std::string FlagsHelp(bool all);
+
+// Every value given to the flag `name` (without dashes), in order, as
+// --name=V, -name=V, --name V or -name V: Abseil keeps only the last one of
+// a repeated flag. Stops at "--". The flag must still be defined, so that
+// the parser accepts it.
+std::vector<std::string> RepeatedFlagValues(int argc, char** argv,
+                                            std::string_view name);
 
 }  // namespace suppliers
 

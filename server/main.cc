@@ -91,7 +91,25 @@ ABSL_FLAG(absl::Duration, watch_heartbeat, absl::Seconds(10),
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM/SIGINT, how long in-flight calls may finish");
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
-          "how often the database health probe runs");
+          "how often the database health probe runs (and the read "
+          "replicas' probe)");
+ABSL_FLAG(std::string, replica_database, "",
+          "a streaming read replica (libpq conninfo or URI; repeat the flag "
+          "for more): read-only calls go to a usable replica, writes and "
+          "transactions stay on the primary (--database); settings it omits "
+          "come from the same sources as the primary's");
+ABSL_FLAG(absl::Duration, replica_max_lag, absl::Seconds(5),
+          "a replica whose replay is further behind the primary than this "
+          "(or that is down) is skipped; reads fall back to the primary");
+ABSL_FLAG(bool, pgbouncer, false,
+          "--database (and replicas) lead through PgBouncer in "
+          "pool_mode=transaction: no named prepared statements and no "
+          "session state outside a transaction (one more statement per "
+          "call); run `migrate` against PostgreSQL itself");
+ABSL_FLAG(std::string, change_feed_database, "",
+          "where the change feed LISTENs (libpq conninfo or URI): PostgreSQL "
+          "itself when --database is a PgBouncer; without it, behind "
+          "--pgbouncer the feed polls the outbox every second instead");
 ABSL_FLAG(int64_t, max_drawing_bytes, int64_t{512} << 20,
           "largest drawing an upload may store (at most 1 GiB)");
 ABSL_FLAG(int, drawing_chunk_bytes, 64 << 10,
@@ -146,9 +164,14 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-absl::StatusOr<DatabaseSettings> ResolveSettingsFromFlags() {
+// The primary's settings, or with `database`, those of another server
+// (a replica, the change feed's): the same sources, but for --database.
+absl::StatusOr<DatabaseSettings> ResolveSettingsFromFlags(
+    std::optional<std::string> database = std::nullopt) {
   DatabaseSettingsSources sources;
-  if (!absl::GetFlag(FLAGS_database).empty()) {
+  if (database.has_value()) {
+    sources.flag_database = std::move(database);
+  } else if (!absl::GetFlag(FLAGS_database).empty()) {
     sources.flag_database = absl::GetFlag(FLAGS_database);
   }
   if (!absl::GetFlag(FLAGS_config).empty()) {
@@ -195,8 +218,32 @@ int RunMigrate(const DatabaseSettings& settings) {
   }
 }
 
-int RunServe(const DatabaseSettings& settings, const sigset_t& signals) {
+int RunServe(const DatabaseSettings& settings,
+             const std::vector<std::string>& replica_flags,
+             const sigset_t& signals) {
   ServerOptions options;
+  for (const std::string& flag : replica_flags) {
+    absl::StatusOr<DatabaseSettings> replica = ResolveSettingsFromFlags(flag);
+    if (!replica.ok()) {
+      Log(LogLevel::kError, "invalid --replica_database",
+          {{"error", replica.status().ToString()}});
+      return kExitUsage;
+    }
+    options.replicas.conninfos.push_back(replica->ConnInfo());
+    options.replicas.descriptions.push_back(replica->Redacted());
+  }
+  options.replicas.max_lag = absl::GetFlag(FLAGS_replica_max_lag);
+  options.transaction_pooling = absl::GetFlag(FLAGS_pgbouncer);
+  if (!absl::GetFlag(FLAGS_change_feed_database).empty()) {
+    absl::StatusOr<DatabaseSettings> feed =
+        ResolveSettingsFromFlags(absl::GetFlag(FLAGS_change_feed_database));
+    if (!feed.ok()) {
+      Log(LogLevel::kError, "invalid --change_feed_database",
+          {{"error", feed.status().ToString()}});
+      return kExitUsage;
+    }
+    options.change_feed.conninfo = feed->ConnInfo();
+  }
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.pool.conninfo = settings.ConnInfo();
   options.pool.max_size = absl::GetFlag(FLAGS_pool_max_size);
@@ -321,6 +368,9 @@ int main(int argc, char** argv) {
   if (std::optional<int> exit_code = HandleHelpAndCheckFlags(argc, argv)) {
     return *exit_code;
   }
+  // Repeatable, which Abseil's flags are not: read before it parses.
+  const std::vector<std::string> replica_flags =
+      RepeatedFlagValues(argc, argv, "replica_database");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   std::string command = positional.size() > 1 ? positional[1] : "serve";
   if (positional.size() > 2 || (command != "serve" && command != "migrate")) {
@@ -336,5 +386,5 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (command == "migrate") return RunMigrate(*settings);
-  return RunServe(*settings, signals);
+  return RunServe(*settings, replica_flags, signals);
 }

@@ -144,8 +144,17 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
       }
     }
   }
+  if (options.replicas.max_lag <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("replica max lag must be positive");
+  }
   options.pool.session_setup = sql::SessionSetup();
   options.pool.statements = sql::AllStatements();
+  options.pool.transaction_pooling = options.transaction_pooling;
+  // The driver pipelines named prepared statements on the primary: not
+  // through PgBouncer, and not past the replicas the workers route to.
+  if (options.transaction_pooling || !options.replicas.conninfos.empty()) {
+    options.read_connections = 0;
+  }
   std::unique_ptr<SuppliersServer> self(
       new SuppliersServer(std::move(options)));
   const ServerOptions& opts = self->options_;
@@ -172,7 +181,19 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
                   opts.default_stream_deadline, opts.pool.acquire_timeout,
                   opts.max_queue_wait, self->statement_driver_.get(),
                   opts.trace_statements});
-  self->transactions_ = std::make_unique<TransactionRunner>(*self->pool_);
+  if (!opts.replicas.conninfos.empty()) {
+    ReplicaSetOptions replicas = opts.replicas;
+    replicas.primary_conninfo = opts.pool.conninfo;
+    replicas.pool = opts.pool;
+    replicas.pool.statements = sql::ReadStatements();
+    replicas.probe_interval = opts.health_interval;
+    self->replicas_ = std::make_unique<ReplicaSet>(std::move(replicas));
+  }
+  self->transactions_ = std::make_unique<TransactionRunner>(
+      *self->pool_, self->replicas_.get(),
+      /*report_commit_lsn=*/self->replicas_ != nullptr);
+  self->primary_transactions_ =
+      std::make_unique<TransactionRunner>(*self->pool_);
   self->vendor_store_ = std::make_unique<VendorStore>(*self->transactions_);
   self->part_store_ = std::make_unique<PartStore>(*self->transactions_);
   self->import_store_ = std::make_unique<ImportStore>(*self->transactions_);
@@ -188,9 +209,12 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
   self->drawing_service_ = std::make_unique<DrawingServiceImpl>(
       *self->drawing_store_, *self->runtime_);
   ChangeFeedOptions feed = opts.change_feed;
-  feed.conninfo = opts.pool.conninfo;
-  self->change_feed_ =
-      std::make_unique<ChangeFeed>(std::move(feed), *self->transactions_);
+  if (feed.conninfo.empty()) {
+    feed.conninfo = opts.pool.conninfo;
+    feed.listen = !opts.transaction_pooling;
+  }
+  self->change_feed_ = std::make_unique<ChangeFeed>(
+      std::move(feed), *self->primary_transactions_);
   self->change_feed_service_ = std::make_unique<ChangeFeedServiceImpl>(
       *self->change_feed_, *self->runtime_);
 
@@ -295,6 +319,7 @@ void SuppliersServer::Shutdown(absl::Duration grace) {
     std::thread canceller([&] {
       if (!drained.WaitForNotificationWithDeadline(deadline)) {
         pool_->Shutdown();
+        if (replicas_ != nullptr) replicas_->Shutdown();
       }
     });
     server_->Shutdown(absl::ToChronoTime(deadline));
@@ -304,6 +329,7 @@ void SuppliersServer::Shutdown(absl::Duration grace) {
   // Work still queued fails fast (UNAVAILABLE) instead of reaching the
   // database.
   if (pool_ != nullptr) pool_->Shutdown();
+  if (replicas_ != nullptr) replicas_->Shutdown();
   // Before the work queue: the driver's connection requests run there.
   if (statement_driver_ != nullptr) statement_driver_->Stop();
   if (work_queue_ != nullptr) work_queue_->Stop();

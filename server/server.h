@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/db/pool.h"
+#include "server/db/replica_set.h"
 #include "server/rpc/authenticator.h"
 #include "server/rpc/stream_guard.h"
 #include "server/rpc/transport_security.h"
@@ -86,8 +87,18 @@ struct ServerOptions {
   // method's scope (health and reflection stay open).
   std::optional<AuthOptions> auth;
   // The change feed (WatchChanges): retention, per-watcher buffer, watcher
-  // limit, heartbeat. `change_feed.conninfo` is taken from pool.conninfo.
+  // limit, heartbeat. An empty `change_feed.conninfo` means pool.conninfo.
   ChangeFeedOptions change_feed;
+  // Read replicas (none: every call runs on the primary). conninfos,
+  // descriptions and max_lag are the caller's; the rest is derived from
+  // the pool's options. With replicas, writes report their commit position
+  // (x-suppliers-commit-lsn) and single reads run on the workers, which
+  // route them, instead of the StatementDriver, which serves the primary.
+  ReplicaSetOptions replicas;
+  // The database is reached through PgBouncer in transaction mode (see
+  // PoolOptions::transaction_pooling); turns the StatementDriver off, and
+  // the change feed polls unless change_feed.conninfo leads elsewhere.
+  bool transaction_pooling = false;
   // How often the health probe asks the database.
   absl::Duration health_interval = absl::Seconds(1);
   // Health is SERVING only while the database's schema is at the version
@@ -139,7 +150,11 @@ class SuppliersServer {
   std::unique_ptr<CallCanceller> canceller_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<CallRuntime> runtime_;
+  std::unique_ptr<ReplicaSet> replicas_;
   std::unique_ptr<TransactionRunner> transactions_;
+  // The change feed's: always the primary (its LISTEN is there, and an
+  // outbox read on a lagging replica would hold watchers back).
+  std::unique_ptr<TransactionRunner> primary_transactions_;
   std::unique_ptr<VendorStore> vendor_store_;
   std::unique_ptr<PartStore> part_store_;
   std::unique_ptr<DrawingStore> drawing_store_;

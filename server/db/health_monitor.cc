@@ -47,16 +47,16 @@ DatabaseHealth HealthMonitor::ProbeOnce() {
           options_.conninfo,
           ConnectLimits{absl::Now() + options_.probe_timeout,
                         [this] { return stopping_.load(); }});
-      // Bounded so a hung server reads as unreachable, not as a hung probe.
-      pqxx::nontransaction(*connection)
-          .exec(
-              absl::StrCat("SET statement_timeout = ",
-                           absl::ToInt64Milliseconds(options_.probe_timeout)));
       current = connection.get();
       absl::MutexLock lock(&mu_);
       connection_ = std::move(connection);
     }
     pqxx::read_transaction txn(*current);
+    // Bounded so a hung server reads as unreachable, not as a hung probe.
+    // Local to the transaction: behind PgBouncer in transaction mode a
+    // session setting would stay on a server session other clients share.
+    txn.exec(absl::StrCat("SET LOCAL statement_timeout = ",
+                          absl::ToInt64Milliseconds(options_.probe_timeout)));
     if (options_.migrations.empty()) {
       txn.exec("SELECT 1");
       return DatabaseHealth::kServing;

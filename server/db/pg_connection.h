@@ -73,6 +73,15 @@ class PgConnection final : public pqxx::connection_base {
   };
   SessionDefaults& session_defaults() { return session_defaults_; }
 
+  // Whether this session holds the pool's session state: its named
+  // prepared statements and temporary staging tables. False on a
+  // connection behind a transaction-pooling proxy (PgBouncer), where a
+  // session outlives nothing but the current transaction: statements then
+  // run unnamed (sql::Exec) and staging tables live for one transaction.
+  // Owning thread only.
+  bool session_prepared() const { return session_prepared_; }
+  void set_session_prepared(bool prepared) { session_prepared_ = prepared; }
+
  private:
   // libpqxx's connection policies are its documented extension point; this
   // one connects asynchronously within the limits and remembers the handle.
@@ -96,6 +105,7 @@ class PgConnection final : public pqxx::connection_base {
   // Made once by the owning thread; PQcancel on it is thread-safe.
   PGcancel* cancel_ = nullptr;
   SessionDefaults session_defaults_;
+  bool session_prepared_ = false;
 };
 
 // Throws what libpqxx would have thrown for a failed raw libpq `result` on

@@ -143,6 +143,10 @@ void ConnectionPool::Untrack(PgConnection* connection) {
 
 absl::Status ConnectionPool::SetUp(PgConnection& connection,
                                    absl::Time deadline) {
+  // Behind a transaction-pooling proxy the next transaction may run on
+  // another server session: anything set here would be lost, or land on a
+  // session another client uses next.
+  if (options_.transaction_pooling) return absl::OkStatus();
   // Bounded like everything else the caller waits for: a setup or PREPARE
   // blocked on a lock (ACCESS EXCLUSIVE on a table, say) gives up at the
   // deadline instead of holding a backend and a worker forever.
@@ -161,6 +165,7 @@ absl::Status ConnectionPool::SetUp(PgConnection& connection,
     connection.prepare_now(statement.name);
   }
   pqxx::nontransaction(connection).exec("RESET statement_timeout");
+  connection.set_session_prepared(true);
   return absl::OkStatus();
 }
 

@@ -71,6 +71,12 @@ struct PoolOptions {
   std::vector<std::string> session_setup;
   // Prepared on every new connection before it is handed out.
   std::vector<PreparedStatement> statements;
+  // The connections go through a transaction-pooling proxy (PgBouncer in
+  // pool_mode=transaction), where a session keeps nothing past the current
+  // transaction: neither session_setup nor statements are run, connections
+  // are not session_prepared(), and the TransactionRunner sets what a call
+  // needs inside each transaction.
+  bool transaction_pooling = false;
 };
 
 // Thread-safe. Every method may be called from any thread. Leases must be
@@ -124,6 +130,9 @@ class ConnectionPool {
     int64_t discarded = 0;  // connections closed as broken or expired
   };
   Stats GetStats() const;
+
+  // Whether connections keep session state (see PoolOptions).
+  bool transaction_pooling() const { return options_.transaction_pooling; }
 
  private:
   // Acquire without the metric of its wait.

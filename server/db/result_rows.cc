@@ -20,9 +20,12 @@ ResultRows ExecPrepared(pqxx::transaction_base& txn,
   values.reserve(call.params.size());
   for (const std::string& param : call.params) values.push_back(param.c_str());
   PGconn* raw = connection->raw_handle();
-  PGresult* result =
-      PQexecPrepared(raw, call.statement, static_cast<int>(values.size()),
-                     values.data(), nullptr, nullptr, 0);
+  const int count = static_cast<int>(values.size());
+  PGresult* result = connection->session_prepared()
+                         ? PQexecPrepared(raw, call.statement.name, count,
+                                          values.data(), nullptr, nullptr, 0)
+                         : PQexecParams(raw, call.statement.sql, count, nullptr,
+                                        values.data(), nullptr, nullptr, 0);
   if (PQresultStatus(result) != PGRES_TUPLES_OK) {
     std::unique_ptr<PGresult, void (*)(PGresult*)> failed(result, &PQclear);
     ThrowLibpqError(raw, failed.get());

@@ -13,6 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "pqxx/transaction_base"
+#include "server/db/pool.h"
 
 namespace suppliers {
 
@@ -43,13 +44,14 @@ class ResultRows {
 // a request, before any connection is involved. `params` are text values
 // (no NULLs), in the statement's $n order.
 struct StatementCall {
-  const char* statement = nullptr;
+  PreparedStatement statement{nullptr, nullptr};
   std::vector<std::string> params;
 };
 
 // Runs `call` on `txn`'s connection (a PgConnection) through libpq, as one
-// extended-protocol round trip. Throws what libpqxx would throw for the same
-// failure (database_errors.h maps it).
+// extended-protocol round trip: by name where the session prepared it,
+// unnamed otherwise (behind PgBouncer; see sql::Exec). Throws what libpqxx
+// would throw for the same failure (database_errors.h maps it).
 ResultRows ExecPrepared(pqxx::transaction_base& txn, const StatementCall& call);
 
 }  // namespace suppliers

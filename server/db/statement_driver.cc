@@ -438,7 +438,7 @@ StatementDriver::Started StatementDriver::SendLocked(Connection& connection,
   job.sent_at = now;
   ++job.attempts;
   sent = sent &&
-         SendPrepared(connection.raw, job.statement.statement,
+         SendPrepared(connection.raw, job.statement.statement.name,
                       job.statement.params) &&
          PQpipelineSync(connection.raw) == 1;
   if (!sent) {

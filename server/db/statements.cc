@@ -4,6 +4,10 @@
 #include "server/db/statements.h"
 
 #include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace suppliers::sql {
 
@@ -18,6 +22,18 @@ const PreparedStatement kSetSessionDefaults{
     "set_session_defaults",
     "SELECT set_config('default_transaction_read_only', $1, false), "
     "set_config('statement_timeout', $2, false)"};
+
+// Transaction level (`true`), for connections that keep no session state
+// (behind PgBouncer in transaction mode): $1 the statement_timeout, $2 the
+// trace tag ('' leaves application_name alone).
+const PreparedStatement kSetTransactionDefaults{
+    "set_transaction_defaults",
+    "SELECT set_config('statement_timeout', $1, true), "
+    "CASE WHEN $2 <> '' THEN set_config('application_name', $2, true) END"};
+
+// Read after a write's COMMIT: at or past the end of its commit record.
+const PreparedStatement kCommitPosition{
+    "commit_position", "SELECT pg_current_wal_insert_lsn()::text"};
 
 // ---- vendors ----
 const PreparedStatement kVendorInsert{
@@ -188,21 +204,62 @@ const PreparedStatement kPartVendorPairs{
 // ON COMMIT DELETE ROWS: staged chunks never outlive their transaction, and a
 // rolled-back upload leaves nothing. EXTERNAL: chunks are not compressed
 // twice (drawings are mostly compressed already).
-const std::vector<std::string>& SessionSetup() {
-  static const auto* const kSetup = new std::vector<std::string>{
-      "CREATE TEMPORARY TABLE drawing_upload_chunks ("
-      "seq integer PRIMARY KEY, data bytea NOT NULL) ON COMMIT DELETE ROWS",
-      "ALTER TABLE drawing_upload_chunks ALTER COLUMN data SET STORAGE "
-      "EXTERNAL",
+namespace {
+
+// The staging tables' definitions; `on_commit` is "DELETE ROWS" for a
+// session's lifetime or "DROP" for one transaction's.
+std::vector<std::string> StagingDdl(StagingTable table, const char* on_commit) {
+  switch (table) {
+    case StagingTable::kDrawingChunks:
+      return {absl::StrCat("CREATE TEMPORARY TABLE drawing_upload_chunks ("
+                           "seq integer PRIMARY KEY, data bytea NOT NULL) "
+                           "ON COMMIT ",
+                           on_commit),
+              // The chunks are already compressed or incompressible:
+              // skip TOAST compression.
+              "ALTER TABLE drawing_upload_chunks ALTER COLUMN data SET "
+              "STORAGE EXTERNAL"};
+    case StagingTable::kImportVendors:
       // Imports stage their rows here, unchecked beyond what the server
       // validated, numbered as the client sent them.
-      "CREATE TEMPORARY TABLE import_vendor_rows ("
-      "line bigint NOT NULL, vendor_name text NOT NULL) ON COMMIT DELETE ROWS",
-      "CREATE TEMPORARY TABLE import_part_rows ("
-      "line bigint NOT NULL, part_name text NOT NULL, "
-      "vendor_ids integer[] NOT NULL) ON COMMIT DELETE ROWS"};
+      return {
+          absl::StrCat("CREATE TEMPORARY TABLE import_vendor_rows ("
+                       "line bigint NOT NULL, vendor_name text NOT NULL) "
+                       "ON COMMIT ",
+                       on_commit)};
+    case StagingTable::kImportParts:
+      return {
+          absl::StrCat("CREATE TEMPORARY TABLE import_part_rows ("
+                       "line bigint NOT NULL, part_name text NOT NULL, "
+                       "vendor_ids integer[] NOT NULL) ON COMMIT ",
+                       on_commit)};
+  }
+  return {};
+}
+
+}  // namespace
+
+const std::vector<std::string>& SessionSetup() {
+  static const auto* const kSetup = [] {
+    auto* setup = new std::vector<std::string>;
+    for (StagingTable table :
+         {StagingTable::kDrawingChunks, StagingTable::kImportVendors,
+          StagingTable::kImportParts}) {
+      for (std::string& ddl : StagingDdl(table, "DELETE ROWS")) {
+        setup->push_back(std::move(ddl));
+      }
+    }
+    return setup;
+  }();
   return *kSetup;
 }
+
+void EnsureStagingTable(pqxx::transaction_base& txn, StagingTable table) {
+  if (SessionPrepared(txn)) return;
+  // No input: fixed DDL, one round trip.
+  txn.exec(absl::StrJoin(StagingDdl(table, "DROP"), "; "));
+}
+
 // Returns the part's name and keeps the part from being deleted while its
 // drawing uploads.
 const PreparedStatement kDrawingLockPart{
@@ -374,6 +431,8 @@ const std::vector<PreparedStatement>& AllStatements() {
   static const auto* const kAll = new std::vector<PreparedStatement>{
       kSetSessionDefaults,
       kSetTraceTag,
+      kSetTransactionDefaults,
+      kCommitPosition,
       kVendorInsert,
       kVendorInsertMany,
       kVendorGet,
@@ -421,6 +480,34 @@ const std::vector<PreparedStatement>& AllStatements() {
       kChangeFeedPrune,
   };
   return *kAll;
+}
+
+const std::vector<PreparedStatement>& ReadStatements() {
+  static const auto* const kReads = new std::vector<PreparedStatement>{
+      kSetSessionDefaults,
+      kSetTraceTag,
+      kSetTransactionDefaults,
+      kVendorGet,
+      kVendorGetMany,
+      kVendorListNameAsc,
+      kVendorListNameDesc,
+      kVendorListIdAsc,
+      kVendorListIdDesc,
+      kVendorExists,
+      kPartGet,
+      kPartGetMany,
+      kPartListNameAsc,
+      kPartListNameDesc,
+      kPartListIdAsc,
+      kPartListIdDesc,
+      kPartsByVendorFunction,
+      kPartVendorPairs,
+      kDrawingMetadata,
+      kDrawingReadRange,
+      kPartExists,
+      kChangeFeedBounds,
+  };
+  return *kReads;
 }
 
 }  // namespace suppliers::sql

@@ -5,8 +5,11 @@
 #define SUPPLIERS_SERVER_DB_STATEMENTS_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "pqxx/transaction_base"
+#include "server/db/pg_connection.h"
 #include "server/db/pool.h"
 
 namespace suppliers::sql {
@@ -15,6 +18,11 @@ namespace suppliers::sql {
 extern const PreparedStatement kSetSessionDefaults;
 // Tags the session with a call's trace ($1 = "suppliers trace=<id>").
 extern const PreparedStatement kSetTraceTag;
+// Inside a transaction, for sessions that keep no state between them:
+// statement_timeout ($1) and the trace tag ($2, may be empty).
+extern const PreparedStatement kSetTransactionDefaults;
+// The WAL insert position as a pg_lsn's text, after a write's commit.
+extern const PreparedStatement kCommitPosition;
 
 // Vendors. Rows are (vendor_id, vendor_name, etag) where etag is xmin, which
 // changes with every update of the row.
@@ -112,8 +120,51 @@ extern const PreparedStatement kChangeFeedPrune;
 // What every pooled connection runs before preparing AllStatements().
 const std::vector<std::string>& SessionSetup();
 
+// The temporary tables uploads and imports stage their data in. A session
+// that kept its state (PgConnection::session_prepared) made them at
+// connect time (SessionSetup); behind a transaction-pooling proxy the
+// transaction that needs one makes it, dropped at its COMMIT or ROLLBACK.
+enum class StagingTable { kDrawingChunks, kImportVendors, kImportParts };
+// Makes `table` for the rest of `txn` unless its session already has it.
+void EnsureStagingTable(pqxx::transaction_base& txn, StagingTable table);
+
+// Whether `txn` runs on a session that prepared AllStatements().
+inline bool SessionPrepared(pqxx::transaction_base& txn) {
+  // Every connection the service runs statements on is a PgConnection
+  // (libpqxx 6.4's connection_base has no virtual functions to check it).
+  return static_cast<PgConnection&>(txn.conn()).session_prepared();
+}
+
+// Runs `statement` with `args` on `txn`: by name where the session
+// prepared it, otherwise unnamed (its text and parameters in one
+// extended-protocol round trip), which is what a transaction-pooling proxy
+// such as PgBouncer 1.18 can carry. Either way the input is parameters,
+// never SQL text.
+template <typename... Args>
+pqxx::result Exec(pqxx::transaction_base& txn,
+                  const PreparedStatement& statement, Args&&... args) {
+  if (SessionPrepared(txn)) {
+    return txn.exec_prepared(statement.name, std::forward<Args>(args)...);
+  }
+  return txn.exec_params(statement.sql, std::forward<Args>(args)...);
+}
+// Exec for a statement that returns exactly one row (else throws
+// pqxx::unexpected_rows).
+template <typename... Args>
+pqxx::row Exec1(pqxx::transaction_base& txn, const PreparedStatement& statement,
+                Args&&... args) {
+  if (SessionPrepared(txn)) {
+    return txn.exec_prepared1(statement.name, std::forward<Args>(args)...);
+  }
+  return txn.exec_params1(statement.sql, std::forward<Args>(args)...);
+}
+
 // Every statement above, to prepare on each pooled connection.
 const std::vector<PreparedStatement>& AllStatements();
+
+// The statements of read-only calls, to prepare on a read replica's
+// connections (a hot standby has no staging tables for the others).
+const std::vector<PreparedStatement>& ReadStatements();
 
 }  // namespace suppliers::sql
 

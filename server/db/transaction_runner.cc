@@ -4,7 +4,9 @@
 // exceptions to statuses, and retries of serialization failures.
 #include "server/db/transaction_runner.h"
 
+#include <optional>
 #include <random>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "pqxx/pqxx"
@@ -32,8 +34,8 @@ void EnsureSessionDefaults(PgConnection& connection, bool read_only,
       PgConnection::SessionDefaults::TimeoutFor(remaining_ms);
   current = {};  // unknown until the change is known to have taken
   pqxx::nontransaction setter(connection);
-  setter.exec_prepared(sql::kSetSessionDefaults.name, read_only ? "on" : "off",
-                       absl::StrCat(timeout_ms, "ms"));
+  sql::Exec(setter, sql::kSetSessionDefaults, read_only ? "on" : "off",
+            absl::StrCat(timeout_ms, "ms"));
   setter.commit();
   current.read_only = read_only;
   current.statement_timeout_ms = timeout_ms;
@@ -62,48 +64,100 @@ absl::Status TransactionRunner::Run(CallContext& call, Access access, Body body,
 
 absl::Status TransactionRunner::RunOnce(CallContext& call, Access access,
                                         Body body, Scope scope) {
-  absl::StatusOr<std::unique_ptr<TransactionSession>> session =
-      Open(call, access, Isolation::kReadCommitted, scope);
-  if (!session.ok()) return session.status();
-  absl::Status status = (*session)->Run(
-      [&](pqxx::transaction_base& txn, PgConnection&) { return body(txn); });
-  if (status.ok()) status = (*session)->Commit();
-  if (status.ok() && call.cancelled()) {
-    // Committed work stays committed; the client is gone and will not see
-    // the answer, which gRPC reports as CANCELLED anyway.
-    return CallCancelled();
+  bool primary_only = false;
+  while (true) {
+    absl::StatusOr<std::unique_ptr<TransactionSession>> session =
+        Open(call, access, Isolation::kReadCommitted, scope, primary_only);
+    if (!session.ok()) return session.status();
+    absl::Status status = (*session)->Run(
+        [&](pqxx::transaction_base& txn, PgConnection&) { return body(txn); });
+    if (status.ok()) status = (*session)->Commit();
+    if (status.ok() && call.cancelled()) {
+      // Committed work stays committed; the client is gone and will not
+      // see the answer, which gRPC reports as CANCELLED anyway.
+      return CallCancelled();
+    }
+    ConnectionPool* replica = (*session)->replica();
+    if (replica != nullptr && !primary_only &&
+        status.code() == absl::StatusCode::kUnavailable && !call.cancelled() &&
+        absl::Now() < call.deadline()) {
+      // The replica went away under the read (stopped, restarted): a read
+      // is safe to run again, on the primary, and the caller sees no error.
+      replicas_->ReportUnavailable(replica);
+      primary_only = true;
+      continue;
+    }
+    return status;
   }
-  return status;
 }
 
 absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Begin(
     CallContext& call, Access access, Isolation isolation) {
-  return Open(call, access, isolation, Scope::kTransaction);
+  return Open(call, access, isolation, Scope::kTransaction,
+              /*primary_only=*/false);
 }
 
 absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Open(
-    CallContext& call, Access access, Isolation isolation, Scope scope) {
+    CallContext& call, Access access, Isolation isolation, Scope scope,
+    bool primary_only) {
+  if (!call.refusal().ok()) return call.refusal();
   if (call.cancelled()) {
     return CallCancelled();
   }
+  if (access == Access::kReadOnly && replicas_ != nullptr && !primary_only &&
+      !call.read_routing().primary_only) {
+    if (ConnectionPool* replica = replicas_->Pick(call.read_routing().min_lsn);
+        replica != nullptr) {
+      absl::StatusOr<std::unique_ptr<TransactionSession>> session =
+          OpenOn(*replica, call, access, isolation, scope);
+      if (session.ok()) {
+        (*session)->replica_ = replica;
+        return session;
+      }
+      if (session.status().code() != absl::StatusCode::kUnavailable ||
+          call.cancelled()) {
+        return session.status();
+      }
+      replicas_->ReportUnavailable(replica);
+    }
+  }
+  absl::StatusOr<std::unique_ptr<TransactionSession>> session =
+      OpenOn(pool_, call, access, isolation, scope);
+  if (session.ok()) {
+    (*session)->report_commit_lsn_ =
+        report_commit_lsn_ && access == Access::kReadWrite;
+  }
+  return session;
+}
+
+absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::OpenOn(
+    ConnectionPool& pool, CallContext& call, Access access, Isolation isolation,
+    Scope scope) {
   absl::StatusOr<ConnectionPool::Lease> lease =
-      pool_.Acquire(call.deadline(), call.acquire_deadline(), &call);
+      pool.Acquire(call.deadline(), call.acquire_deadline(), &call);
   if (!lease.ok()) return lease.status();
   const int64_t remaining_ms =
       absl::ToInt64Milliseconds(call.deadline() - absl::Now());
   if (remaining_ms < 1) return DeadlinePassed();
+  // Behind a transaction-pooling proxy no session state survives the
+  // transaction: the call's settings go inside it (SET LOCAL), and a single
+  // statement gets a transaction too, to carry them.
+  const bool pooled = pool.transaction_pooling();
+  if (pooled) scope = Scope::kTransaction;
   std::unique_ptr<TransactionSession> session(new TransactionSession(
       call, *std::move(lease), access == Access::kReadOnly,
       scope == Scope::kSingleStatement));
   try {
     PgConnection& connection = session->lease_.connection();
-    EnsureSessionDefaults(connection, access == Access::kReadOnly,
-                          remaining_ms);
-    if (!call.trace_tag().empty()) {
+    if (!pooled) {
+      EnsureSessionDefaults(connection, access == Access::kReadOnly,
+                            remaining_ms);
+    }
+    if (!pooled && !call.trace_tag().empty()) {
       // One more round trip, only when the operator asked for it
       // (--trace_statements).
       pqxx::nontransaction tagger(connection);
-      tagger.exec_prepared(sql::kSetTraceTag.name, call.trace_tag());
+      sql::Exec(tagger, sql::kSetTraceTag, call.trace_tag());
       tagger.commit();
     }
     if (scope == Scope::kSingleStatement) {
@@ -122,6 +176,13 @@ absl::StatusOr<std::unique_ptr<TransactionSession>> TransactionRunner::Open(
               connection);
     } else {
       session->txn_ = std::make_unique<pqxx::work>(connection);
+    }
+    if (pooled) {
+      sql::Exec(
+          *session->txn_, sql::kSetTransactionDefaults,
+          absl::StrCat(PgConnection::SessionDefaults::TimeoutFor(remaining_ms),
+                       "ms"),
+          call.trace_tag());
     }
   } catch (const std::exception& e) {
     return session->Fail(e);
@@ -204,9 +265,29 @@ absl::Status TransactionSession::Commit() {
   try {
     txn_->commit();
     finished_ = true;
-    return absl::OkStatus();
   } catch (const std::exception& e) {
     return Fail(e);
+  }
+  if (report_commit_lsn_) RecordCommitPosition();
+  return absl::OkStatus();
+}
+
+void TransactionSession::RecordCommitPosition() {
+  try {
+    txn_.reset();
+    pqxx::nontransaction query(lease_.connection());
+    // The insert position is at or past the end of the commit record just
+    // written: a replica that replayed through it shows the commit.
+    const std::optional<uint64_t> lsn =
+        ParseLsn(sql::Exec1(query, sql::kCommitPosition)[0].as<std::string>());
+    if (lsn.has_value()) call_.set_commit_lsn(*lsn);
+  } catch (const std::exception&) {
+    // The write committed; only its position is unknown (the client then
+    // gets none and reads from the primary). A broken connection is not
+    // returned to the pool.
+    if (PQstatus(lease_.connection().raw_handle()) != CONNECTION_OK) {
+      lease_.MarkBroken();
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 #include "server/db/call_context.h"
 #include "server/db/pg_connection.h"
 #include "server/db/pool.h"
+#include "server/db/replica_set.h"
 
 namespace suppliers {
 
@@ -42,7 +43,17 @@ class TransactionRunner {
   // may be run again after a serialization failure) and return OK to commit.
   using Body = absl::FunctionRef<absl::Status(pqxx::transaction_base&)>;
 
-  explicit TransactionRunner(ConnectionPool& pool) : pool_(pool) {}
+  // Read-only work goes to `replicas` (optional) when the call allows it
+  // and a replica qualifies (ReplicaSet::Pick), else to `pool`, the
+  // primary. With `report_commit_lsn`, a call that committed a write
+  // learns the WAL position after its commit (CallContext::commit_lsn; one
+  // more statement per write), for its client's read-your-writes.
+  explicit TransactionRunner(ConnectionPool& pool,
+                             ReplicaSet* replicas = nullptr,
+                             bool report_commit_lsn = false)
+      : pool_(pool),
+        replicas_(replicas),
+        report_commit_lsn_(report_commit_lsn) {}
   TransactionRunner(const TransactionRunner&) = delete;
   TransactionRunner& operator=(const TransactionRunner&) = delete;
 
@@ -88,12 +99,21 @@ class TransactionRunner {
  private:
   absl::Status RunOnce(CallContext& call, Access access, Body body,
                        Scope scope);
+  // Opens the session; a read may go to a replica unless `primary_only`,
+  // and falls back to the primary when the replica cannot give it a
+  // connection.
   absl::StatusOr<std::unique_ptr<TransactionSession>> Open(CallContext& call,
                                                            Access access,
                                                            Isolation isolation,
-                                                           Scope scope);
+                                                           Scope scope,
+                                                           bool primary_only);
+  absl::StatusOr<std::unique_ptr<TransactionSession>> OpenOn(
+      ConnectionPool& pool, CallContext& call, Access access,
+      Isolation isolation, Scope scope);
 
   ConnectionPool& pool_;
+  ReplicaSet* const replicas_;
+  const bool report_commit_lsn_;
 };
 
 // One open transaction of a streaming call. Not thread-safe: one step at a
@@ -113,13 +133,19 @@ class TransactionSession {
   // TransactionRunner::Run; after any error the transaction is rolled back
   // and every later Step or Commit returns that error again.
   absl::Status Run(Step step);
-  // Commits; the session is finished afterwards.
+  // Commits; the session is finished afterwards. With the runner's
+  // report_commit_lsn, a read-write session then records the WAL position
+  // in the call (a failure to read it costs only the position).
   absl::Status Commit();
+  // The replica pool the session runs on; nullptr: the primary.
+  ConnectionPool* replica() const { return replica_; }
 
  private:
   friend class TransactionRunner;
   TransactionSession(CallContext& call, ConnectionPool::Lease lease,
                      bool read_only, bool autocommit);
+  // Reads the WAL position after this session's commit into the call.
+  void RecordCommitPosition();
   // Records the failure, rolls back and detaches; returns the failure.
   absl::Status Fail(const std::exception& error);
   absl::Status Fail(absl::Status status);
@@ -132,6 +158,8 @@ class TransactionSession {
   // Statements commit as they run (Scope::kSingleStatement): a write whose
   // connection broke may have committed.
   const bool autocommit_;
+  ConnectionPool* replica_ = nullptr;
+  bool report_commit_lsn_ = false;
   std::unique_ptr<pqxx::transaction_base> txn_;
   absl::Status failed_;
   bool finished_ = false;

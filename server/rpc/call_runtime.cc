@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "server/rpc/method_scopes.h"
+#include "server/rpc/read_routing.h"
 #include "server/rpc/trace_context.h"
 
 namespace suppliers {
@@ -63,6 +64,12 @@ std::shared_ptr<CallContext> NewCallContext(
   const TraceContext trace = TraceForCall(traceparent);
   context->AddInitialMetadata("traceresponse", TraceResponseHeader(trace));
   if (runtime.trace_statements) call->set_trace_tag(DatabaseTraceTag(trace));
+  absl::StatusOr<CallContext::ReadRouting> routing = ParseReadRouting(metadata);
+  if (routing.ok()) {
+    call->set_read_routing(*routing);
+  } else {
+    call->set_refusal(routing.status());
+  }
   return call;
 }
 

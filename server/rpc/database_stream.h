@@ -25,6 +25,7 @@
 #include "server/rpc/call_runtime.h"
 #include "server/rpc/grpc_status.h"
 #include "server/rpc/method_scopes.h"
+#include "server/rpc/read_routing.h"
 #include "server/rpc/stream_guard.h"
 
 namespace suppliers {
@@ -83,6 +84,7 @@ class DatabaseStream : public Reactor, public GuardedStream {
       finished_ = true;  // from here the guard's Expire() does nothing
     }
     if (admitted()) runtime_.streams->Leave(this);
+    if (status.ok()) AddCommitPosition(*context_, *call_);
     this->Finish(ToGrpcStatus(status));
   }
 

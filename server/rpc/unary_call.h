@@ -22,6 +22,7 @@
 #include "server/rpc/call_runtime.h"
 #include "server/rpc/grpc_status.h"
 #include "server/rpc/message_codec.h"
+#include "server/rpc/read_routing.h"
 #include "server/store/single_read.h"
 
 namespace suppliers {
@@ -58,6 +59,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
           absl::StatusOr<Response> result = std::move(handler)(*call, request_);
           absl::Status status = result.status();
           if (status.ok()) status = SerializeMessage(*result, response_bytes_);
+          if (status.ok()) AddCommitPosition(*context_, *call);
           Finish(ToGrpcStatus(status));
           // `this` may be deleted from here on.
         },
@@ -82,6 +84,8 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   void StartRead(const grpc::ByteBuffer& request_bytes, Planner plan,
                  Handler handler) {
     if (runtime_.reads == nullptr) {
+      // No driver (off, or replaced by read replicas, which the
+      // TransactionRunner routes to): a worker runs the read.
       Start(request_bytes, std::move(handler));
       return;
     }
@@ -144,6 +148,10 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
     if (absl::Status parsed = ParseMessage(request_bytes, &request_);
         !parsed.ok()) {
       Finish(ToGrpcStatus(parsed));
+      return false;
+    }
+    if (!call_->refusal().ok()) {
+      Finish(ToGrpcStatus(call_->refusal()));
       return false;
     }
     return true;

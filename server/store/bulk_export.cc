@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/base/errors.h"
+#include "server/db/statements.h"
 #include "server/store/csv.h"
 #include "server/store/validation.h"
 
@@ -46,7 +47,7 @@ absl::StatusOr<std::unique_ptr<BulkExport>> ExportStore::Begin(
   absl::Status declared = exported->session_->Run(
       [&](pqxx::transaction_base& txn, PgConnection&) -> absl::Status {
         exported->change_sequence_ =
-            txn.exec_prepared1(sql::kChangeFeedBounds.name)[1].as<int64_t>();
+            sql::Exec1(txn, sql::kChangeFeedBounds)[1].as<int64_t>();
         txn.exec(cursor.declare);
         return absl::OkStatus();
       });

@@ -102,8 +102,13 @@ absl::Status BulkImport::Begin() {
   const char* copy = table_ == ImportStore::Table::kVendors
                          ? sql::kImportVendorsCopy
                          : sql::kImportPartsCopy;
-  absl::Status began = session_->Run(
-      [&](pqxx::transaction_base&, PgConnection& connection) -> absl::Status {
+  const sql::StagingTable staging = table_ == ImportStore::Table::kVendors
+                                        ? sql::StagingTable::kImportVendors
+                                        : sql::StagingTable::kImportParts;
+  absl::Status began =
+      session_->Run([&](pqxx::transaction_base& txn,
+                        PgConnection& connection) -> absl::Status {
+        sql::EnsureStagingTable(txn, staging);
         PGconn* raw = connection.raw_handle();
         PGresult* result = PQexec(raw, copy);
         if (PQresultStatus(result) != PGRES_COPY_IN) ThrowAndClear(raw, result);
@@ -334,15 +339,13 @@ absl::StatusOr<v1::ImportSummary> BulkImport::Finish() {
   absl::Status inserted = session_->Run([&](pqxx::transaction_base& txn,
                                             PgConnection&) -> absl::Status {
     if (table_ == ImportStore::Table::kVendors) {
-      const pqxx::row counts =
-          txn.exec_prepared1(sql::kImportVendorsInsert.name);
+      const pqxx::row counts = sql::Exec1(txn, sql::kImportVendorsInsert);
       summary.set_rows_imported(counts[0].as<int64_t>());
       summary.set_first_id(counts[1].as<int32_t>());
       summary.set_last_id(counts[2].as<int32_t>());
       return absl::OkStatus();
     }
-    const pqxx::result missing =
-        txn.exec_prepared(sql::kImportPartsMissingVendor.name);
+    const pqxx::result missing = sql::Exec(txn, sql::kImportPartsMissingVendor);
     if (!missing.empty()) {
       const int64_t row = missing[0][0].as<int64_t>();
       const int32_t vendor = missing[0][1].as<int32_t>();
@@ -353,7 +356,7 @@ absl::StatusOr<v1::ImportSummary> BulkImport::Finish() {
           "VENDOR_NOT_FOUND",
           {{"row", absl::StrCat(row)}, {"vendor_id", absl::StrCat(vendor)}});
     }
-    const pqxx::row counts = txn.exec_prepared1(sql::kImportPartsInsert.name);
+    const pqxx::row counts = sql::Exec1(txn, sql::kImportPartsInsert);
     summary.set_rows_imported(counts[0].as<int64_t>());
     summary.set_links_imported(counts[1].as<int64_t>());
     summary.set_first_id(counts[2].as<int32_t>());

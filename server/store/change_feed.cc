@@ -3,6 +3,7 @@
 #include "server/store/change_feed.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -180,7 +181,7 @@ absl::StatusOr<int64_t> ChangeFeed::StartPosition(
   absl::StatusOr<Bounds> bounds = transactions_.RunFor<Bounds>(
       call, TransactionRunner::Access::kReadOnly,
       [](pqxx::transaction_base& txn, Bounds& out) -> absl::Status {
-        const pqxx::row row = txn.exec_prepared1(sql::kChangeFeedBounds.name);
+        const pqxx::row row = sql::Exec1(txn, sql::kChangeFeedBounds);
         out.pruned = row[0].as<int64_t>();
         out.newest = row[1].as<int64_t>();
         return absl::OkStatus();
@@ -257,13 +258,12 @@ absl::Status ChangeFeed::ReadHistory(CallContext& call, KindMask kinds, int max,
   absl::StatusOr<Page> page = transactions_.RunFor<Page>(
       call, TransactionRunner::Access::kReadOnly,
       [&](pqxx::transaction_base& txn, Page& out) -> absl::Status {
-        const pqxx::row bounds =
-            txn.exec_prepared1(sql::kChangeFeedBounds.name);
+        const pqxx::row bounds = sql::Exec1(txn, sql::kChangeFeedBounds);
         const int64_t pruned = bounds[0].as<int64_t>();
         if (after < pruned) return RetentionPassed(after, pruned);
         out.position = after;
         const pqxx::result rows =
-            txn.exec_prepared(sql::kChangeEventsAfter.name, after, max);
+            sql::Exec(txn, sql::kChangeEventsAfter, after, max);
         for (const pqxx::row& row : rows) {
           v1::ChangeEvent event = EventFromRow(row);
           out.position = event.sequence();
@@ -401,21 +401,28 @@ void ChangeFeed::Serve() {
     limits.deadline = absl::Now() + absl::Seconds(5);
     limits.abandon = [this] { return stopping(); };
     PgConnection connection(options_.conninfo, limits);
-    {
-      pqxx::nontransaction setup(connection);
-      setup.exec("SET statement_timeout = '30s'");
-      setup.exec("SET application_name = 'suppliers change feed'");
+    std::optional<Wakeup> wakeup;
+    if (options_.listen) {
+      {
+        pqxx::nontransaction setup(connection);
+        setup.exec("SET statement_timeout = '30s'");
+        setup.exec("SET application_name = 'suppliers change feed'");
+      }
+      for (const PreparedStatement& statement :
+           {sql::kChangeEventsAfter, sql::kChangeFeedBounds,
+            sql::kChangeFeedPrune}) {
+        connection.prepare(statement.name, statement.sql);
+      }
+      connection.set_session_prepared(true);
+      wakeup.emplace(connection);  // LISTEN, before reading: none is lost
     }
-    for (const PreparedStatement& statement :
-         {sql::kChangeEventsAfter, sql::kChangeFeedBounds,
-          sql::kChangeFeedPrune}) {
-      connection.prepare(statement.name, statement.sql);
-    }
-    Wakeup wakeup(connection);  // LISTEN, before reading: no NOTIFY is lost
+    // Without LISTEN (behind a transaction-pooling proxy, whose sessions
+    // are shared) the feed sets nothing on the session and reads the
+    // outbox every poll_interval: later, never fewer, events.
     int64_t head = 0;
     {
       pqxx::nontransaction read(connection);
-      const pqxx::row bounds = read.exec_prepared1(sql::kChangeFeedBounds.name);
+      const pqxx::row bounds = sql::Exec1(read, sql::kChangeFeedBounds);
       const int64_t pruned = bounds[0].as<int64_t>();
       const int64_t newest = bounds[1].as<int64_t>();
       absl::MutexLock lock(&mu_);
@@ -436,15 +443,15 @@ void ChangeFeed::Serve() {
     absl::Time next_prune = absl::Now();
     absl::Time next_poll = absl::Now();
     while (!stopping()) {
-      if (wakeup.woken || absl::Now() >= next_poll) {
-        wakeup.woken = false;
+      if ((wakeup.has_value() && wakeup->woken) || absl::Now() >= next_poll) {
+        if (wakeup.has_value()) wakeup->woken = false;
         next_poll = absl::Now() + options_.poll_interval;
         while (!stopping()) {
           std::vector<v1::ChangeEvent> events;
           {
             pqxx::nontransaction read(connection);
-            const pqxx::result rows = read.exec_prepared(
-                sql::kChangeEventsAfter.name, head, kPageEvents);
+            const pqxx::result rows =
+                sql::Exec(read, sql::kChangeEventsAfter, head, kPageEvents);
             events.reserve(rows.size());
             for (const pqxx::row& row : rows) {
               events.push_back(EventFromRow(row));
@@ -460,15 +467,22 @@ void ChangeFeed::Serve() {
       }
       if (absl::Now() >= next_prune) {
         pqxx::nontransaction prune(connection);
-        prune.exec_prepared(
-            sql::kChangeFeedPrune.name,
-            absl::StrCat(absl::ToInt64Milliseconds(options_.retention),
-                         " milliseconds"),
-            kPruneTransactions);
+        sql::Exec(prune, sql::kChangeFeedPrune,
+                  absl::StrCat(absl::ToInt64Milliseconds(options_.retention),
+                               " milliseconds"),
+                  kPruneTransactions);
         next_prune = absl::Now() + prune_every;
       }
       Tick();
-      connection.await_notification(0, 250000);
+      if (wakeup.has_value()) {
+        connection.await_notification(0, 250000);
+      } else {
+        absl::MutexLock lock(&mu_);
+        const absl::Time until = absl::Now() + absl::Milliseconds(250);
+        while (!stopping_ && absl::Now() < until) {
+          stop_.WaitWithDeadline(&mu_, until);
+        }
+      }
     }
   } catch (const std::exception& error) {
     if (stopping()) return;

@@ -47,6 +47,11 @@ struct ChangeFeedOptions {
   // NOTIFY is lost when the LISTEN connection is down; the catch-up after
   // reconnecting covers that too).
   absl::Duration poll_interval = absl::Seconds(1);
+  // LISTEN for the commit triggers' NOTIFY on a session of the feed's own.
+  // Off when `conninfo` leads through a transaction-pooling proxy
+  // (PgBouncer), where a session is not the feed's: events then arrive by
+  // polling, up to poll_interval late.
+  bool listen = true;
 };
 
 // A stream following the feed; implemented by the WatchChanges reactor.

@@ -26,7 +26,7 @@ using Isolation = TransactionRunner::Isolation;
 
 // NOT_FOUND naming what is missing: the part, or only its drawing.
 absl::Status DrawingNotFound(pqxx::transaction_base& txn, int32_t part_id) {
-  if (txn.exec_prepared(sql::kPartExists.name, part_id).empty()) {
+  if (sql::Exec(txn, sql::kPartExists, part_id).empty()) {
     return NotFound("part", part_id);
   }
   return ErrorWithInfo(absl::StatusCode::kNotFound,
@@ -69,14 +69,14 @@ absl::StatusOr<std::unique_ptr<DrawingUpload>> DrawingStore::BeginUpload(
       transactions_.Begin(call, Access::kReadWrite, Isolation::kReadCommitted);
   if (!session.ok()) return session.status();
   std::string part_name;
-  absl::Status locked = (*session)->Run(
-      [&](pqxx::transaction_base& txn, PgConnection&) -> absl::Status {
-        const pqxx::result rows =
-            txn.exec_prepared(sql::kDrawingLockPart.name, part_id);
-        if (rows.empty()) return NotFound("part", part_id);
-        part_name = rows[0][0].as<std::string>();
-        return absl::OkStatus();
-      });
+  absl::Status locked = (*session)->Run([&](pqxx::transaction_base& txn,
+                                            PgConnection&) -> absl::Status {
+    const pqxx::result rows = sql::Exec(txn, sql::kDrawingLockPart, part_id);
+    if (rows.empty()) return NotFound("part", part_id);
+    sql::EnsureStagingTable(txn, sql::StagingTable::kDrawingChunks);
+    part_name = rows[0][0].as<std::string>();
+    return absl::OkStatus();
+  });
   if (!locked.ok()) return locked;
   return std::unique_ptr<DrawingUpload>(new DrawingUpload(
       *std::move(session), std::move(protocol), std::move(part_name)));
@@ -101,8 +101,8 @@ absl::Status DrawingUpload::Append(const v1::UploadDrawingRequest& message) {
   if (chunk.empty()) return absl::OkStatus();
   const int32_t seq = next_seq_++;
   return session_->Run([&](pqxx::transaction_base& txn, PgConnection&) {
-    txn.exec_prepared(sql::kDrawingStageChunk.name, seq,
-                      pqxx::binarystring(chunk.data(), chunk.size()));
+    sql::Exec(txn, sql::kDrawingStageChunk, seq,
+              pqxx::binarystring(chunk.data(), chunk.size()));
     return absl::OkStatus();
   });
 }
@@ -121,8 +121,8 @@ absl::StatusOr<v1::UploadDrawingResponse> DrawingUpload::Finish() {
   absl::Status assembled =
       session_->Run([&](pqxx::transaction_base& txn, PgConnection&) {
         const pqxx::row row =
-            txn.exec_prepared1(sql::kDrawingAssemble.name, header.part_id(),
-                               header.file_extension());
+            sql::Exec1(txn, sql::kDrawingAssemble, header.part_id(),
+                       header.file_extension());
         response.set_replaced(row[0].as<bool>());
         return absl::OkStatus();
       });
@@ -159,7 +159,7 @@ absl::StatusOr<std::unique_ptr<DrawingDownload>> DrawingStore::BeginDownload(
   absl::Status read = (*session)->Run(
       [&](pqxx::transaction_base& txn, PgConnection&) -> absl::Status {
         const pqxx::result rows =
-            txn.exec_prepared(sql::kDrawingMetadata.name, request.part_id());
+            sql::Exec(txn, sql::kDrawingMetadata, request.part_id());
         if (rows.empty()) return DrawingNotFound(txn, request.part_id());
         MetadataFromRow(request.part_id(), rows[0], &metadata);
         return absl::OkStatus();
@@ -212,8 +212,11 @@ absl::Status DrawingDownload::ReadBlock() {
         PGconn* raw = connection.raw_handle();
         const char* values[3] = {part_id.c_str(), from.c_str(), count.c_str()};
         std::unique_ptr<PGresult, decltype(&PQclear)> result(
-            PQexecPrepared(raw, sql::kDrawingReadRange.name, 3, values, nullptr,
-                           nullptr, /*resultFormat=*/1),
+            connection.session_prepared()
+                ? PQexecPrepared(raw, sql::kDrawingReadRange.name, 3, values,
+                                 nullptr, nullptr, /*resultFormat=*/1)
+                : PQexecParams(raw, sql::kDrawingReadRange.sql, 3, nullptr,
+                               values, nullptr, nullptr, /*resultFormat=*/1),
             &PQclear);
         if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
           ThrowLibpqError(raw, result.get());
@@ -258,7 +261,7 @@ absl::StatusOr<v1::GetDrawingMetadataResponse> DrawingStore::GetMetadata(
       [&](pqxx::transaction_base& txn,
           v1::GetDrawingMetadataResponse& response) -> absl::Status {
         const pqxx::result rows =
-            txn.exec_prepared(sql::kDrawingMetadata.name, request.part_id());
+            sql::Exec(txn, sql::kDrawingMetadata, request.part_id());
         if (rows.empty()) return DrawingNotFound(txn, request.part_id());
         MetadataFromRow(request.part_id(), rows[0],
                         response.mutable_metadata());
@@ -277,7 +280,7 @@ absl::StatusOr<v1::DeleteDrawingResponse> DrawingStore::Delete(
       [&](pqxx::transaction_base& txn,
           v1::DeleteDrawingResponse& response) -> absl::Status {
         const pqxx::result deleted =
-            txn.exec_prepared(sql::kDrawingDelete.name, request.part_id());
+            sql::Exec(txn, sql::kDrawingDelete, request.part_id());
         if (deleted.affected_rows() == 0) {
           return DrawingNotFound(txn, request.part_id());
         }

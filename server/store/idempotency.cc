@@ -38,17 +38,17 @@ absl::Status RunIdempotent(pqxx::transaction_base& txn,
   if (request_id.empty()) return create();
   const std::string id(request_id);
   const std::string fingerprint = RequestFingerprint(request, request_id_field);
-  const pqxx::result claim = txn.exec_prepared(
-      sql::kRequestIdClaim.name, id, std::string(method), fingerprint);
+  const pqxx::result claim = sql::Exec(txn, sql::kRequestIdClaim, id,
+                                       std::string(method), fingerprint);
   if (claim.affected_rows() == 1) {
-    txn.exec_prepared(sql::kRequestIdExpire.name);
+    sql::Exec(txn, sql::kRequestIdExpire);
     absl::Status created = create();
     if (!created.ok()) return created;
-    txn.exec_prepared(sql::kRequestIdStoreResponse.name, id,
-                      pqxx::binarystring(response->SerializeAsString()));
+    sql::Exec(txn, sql::kRequestIdStoreResponse, id,
+              pqxx::binarystring(response->SerializeAsString()));
     return absl::OkStatus();
   }
-  const pqxx::result stored = txn.exec_prepared(sql::kRequestIdLookup.name, id);
+  const pqxx::result stored = sql::Exec(txn, sql::kRequestIdLookup, id);
   if (stored.empty() || stored[0][2].is_null()) {
     // Expired between claim and lookup: vanishingly rare; ask for a retry.
     return ErrorWithInfo(absl::StatusCode::kAborted,

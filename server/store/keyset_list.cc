@@ -72,8 +72,9 @@ absl::StatusOr<NamedListQuery> NamedListQuery::Prepare(
       request.page_token);
   if (!page.ok()) return page.status();
   NamedListQuery query(*std::move(page));
-  const char* const by_order[] = {statements.name_asc, statements.name_desc,
-                                  statements.id_asc, statements.id_desc};
+  const PreparedStatement* const by_order[] = {
+      statements.name_asc, statements.name_desc, statements.id_asc,
+      statements.id_desc};
   query.statement_ = by_order[order - 1];
   query.by_name_ = order <= 2;
   query.pattern_ = ContainsPattern(request.name_contains);
@@ -84,11 +85,11 @@ StatementCall NamedListQuery::Statement() const {
   const PageCursor& after = page_.after();
   const std::string has_cursor = page_.has_cursor() ? "true" : "false";
   if (by_name_) {
-    return {statement_,
+    return {*statement_,
             {pattern_, has_cursor, after.name, absl::StrCat(after.id),
              absl::StrCat(page_.fetch_limit())}};
   }
-  return {statement_,
+  return {*statement_,
           {pattern_, has_cursor, absl::StrCat(after.id),
            absl::StrCat(page_.fetch_limit())}};
 }

@@ -65,10 +65,10 @@ class KeysetPage {
 // name: ($1 pattern, $2 has cursor, $3 last name, $4 last id, $5 limit); by
 // id: ($1 pattern, $2 has cursor, $3 last id, $4 limit).
 struct NamedListStatements {
-  const char* name_asc;
-  const char* name_desc;
-  const char* id_asc;
-  const char* id_desc;
+  const PreparedStatement* name_asc;
+  const PreparedStatement* name_desc;
+  const PreparedStatement* id_asc;
+  const PreparedStatement* id_desc;
 };
 
 // What a List request of a named resource asks. `order` uses the numbering
@@ -103,7 +103,7 @@ class NamedListQuery {
   explicit NamedListQuery(KeysetPage page) : page_(std::move(page)) {}
 
   KeysetPage page_;
-  const char* statement_ = nullptr;
+  const PreparedStatement* statement_ = nullptr;
   bool by_name_ = true;
   std::string pattern_;
 };

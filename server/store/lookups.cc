@@ -7,13 +7,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/base/errors.h"
+#include "server/db/statements.h"
 
 namespace suppliers {
 
 absl::Status MissingOrStale(pqxx::transaction_base& txn,
                             absl::string_view resource,
                             const PreparedStatement& exists, int32_t id) {
-  if (txn.exec_prepared(exists.name, id).empty()) {
+  if (sql::Exec(txn, exists, id).empty()) {
     return NotFound(resource, id);
   }
   return ErrorWithInfo(absl::StatusCode::kAborted,

@@ -53,7 +53,7 @@ v1::Part PartFromRow(const ResultRows& rows, int row) {
 
 absl::StatusOr<v1::Part> ReadPart(pqxx::transaction_base& txn,
                                   int32_t part_id) {
-  const pqxx::result rows = txn.exec_prepared(sql::kPartGet.name, part_id);
+  const pqxx::result rows = sql::Exec(txn, sql::kPartGet, part_id);
   if (rows.empty()) return NotFound("part", part_id);
   return PartFromRow(rows[0]);
 }
@@ -65,8 +65,8 @@ absl::Status RequireVendors(pqxx::transaction_base& txn,
                             const std::vector<int32_t>& vendor_ids) {
   if (vendor_ids.empty()) return absl::OkStatus();
   std::set<int32_t> missing(vendor_ids.begin(), vendor_ids.end());
-  for (const pqxx::row& row : txn.exec_prepared(sql::kVendorsLockExisting.name,
-                                                IntArrayLiteral(vendor_ids))) {
+  for (const pqxx::row& row :
+       sql::Exec(txn, sql::kVendorsLockExisting, IntArrayLiteral(vendor_ids))) {
     missing.erase(row[0].as<int32_t>());
   }
   if (missing.empty()) return absl::OkStatus();
@@ -82,7 +82,7 @@ absl::Status RequireVendors(pqxx::transaction_base& txn,
 
 // A link change on a part that must exist: locks the part row.
 absl::Status LockPart(pqxx::transaction_base& txn, int32_t part_id) {
-  if (txn.exec_prepared(sql::kPartLock.name, part_id).empty()) {
+  if (sql::Exec(txn, sql::kPartLock, part_id).empty()) {
     return NotFound("part", part_id);
   }
   return absl::OkStatus();
@@ -122,14 +122,13 @@ absl::StatusOr<v1::CreatePartResponse> PartStore::Create(
               // The tutorial's transaction: the part first (its id is drawn
               // even if the links fail), then every link, or nothing.
               const int32_t part_id =
-                  txn.exec_prepared1(sql::kPartInsert.name, *name)[0]
-                      .as<int32_t>();
+                  sql::Exec1(txn, sql::kPartInsert, *name)[0].as<int32_t>();
               absl::Status vendors =
                   RequireVendors(txn, "part.vendor_ids", *vendor_ids);
               if (!vendors.ok()) return vendors;
               if (!vendor_ids->empty()) {
-                txn.exec_prepared(sql::kPartLinkVendors.name, part_id,
-                                  IntArrayLiteral(*vendor_ids));
+                sql::Exec(txn, sql::kPartLinkVendors, part_id,
+                          IntArrayLiteral(*vendor_ids));
               }
               absl::StatusOr<v1::Part> part = ReadPart(txn, part_id);
               if (!part.ok()) return part.status();
@@ -145,7 +144,7 @@ absl::StatusOr<SingleRead<v1::GetPartResponse>> PartStore::PlanGet(
     return s;
   }
   return SingleRead<v1::GetPartResponse>{
-      {sql::kPartGet.name, {absl::StrCat(request.part_id())}},
+      {sql::kPartGet, {absl::StrCat(request.part_id())}},
       [part_id = request.part_id()](
           const ResultRows& rows) -> absl::StatusOr<v1::GetPartResponse> {
         if (rows.empty()) return NotFound("part", part_id);
@@ -165,8 +164,8 @@ absl::StatusOr<SingleRead<v1::ListPartsResponse>> PartStore::PlanList(
   absl::StatusOr<NamedListQuery> query = NamedListQuery::Prepare(
       {"parts", request.page_size(), kDefaultPartPageSize, kMaxPartPageSize,
        request.order_by(), request.name_contains(), request.page_token()},
-      {sql::kPartListNameAsc.name, sql::kPartListNameDesc.name,
-       sql::kPartListIdAsc.name, sql::kPartListIdDesc.name});
+      {&sql::kPartListNameAsc, &sql::kPartListNameDesc, &sql::kPartListIdAsc,
+       &sql::kPartListIdDesc});
   if (!query.ok()) return query.status();
   return SingleRead<v1::ListPartsResponse>{
       query->Statement(),
@@ -199,8 +198,8 @@ absl::StatusOr<v1::BatchGetPartsResponse> PartStore::BatchGet(
       call, Access::kReadOnly,
       [&](pqxx::transaction_base& txn, v1::BatchGetPartsResponse& response) {
         return AddInRequestOrder(
-            txn.exec_prepared(sql::kPartGetMany.name, IntArrayLiteral(ids)),
-            ids, "part", [&](const pqxx::row& row) {
+            sql::Exec(txn, sql::kPartGetMany, IntArrayLiteral(ids)), ids,
+            "part", [&](const pqxx::row& row) {
               *response.add_parts() = PartFromRow(row);
             });
       },
@@ -228,8 +227,8 @@ absl::StatusOr<v1::UpdatePartResponse> PartStore::Update(
   return transactions_.RunFor<v1::UpdatePartResponse>(
       call, Access::kReadWrite,
       [&](pqxx::transaction_base& txn, v1::UpdatePartResponse& response) {
-        if (txn.exec_prepared(sql::kPartUpdateName.name, part.part_id(), *name,
-                              part.etag())
+        if (sql::Exec(txn, sql::kPartUpdateName, part.part_id(), *name,
+                      part.etag())
                 .empty()) {
           return MissingOrStale(txn, "part", sql::kPartExists, part.part_id());
         }
@@ -251,8 +250,8 @@ absl::StatusOr<v1::DeletePartResponse> PartStore::Delete(
   return transactions_.RunFor<v1::DeletePartResponse>(
       call, Access::kReadWrite,
       [&](pqxx::transaction_base& txn, v1::DeletePartResponse& response) {
-        const pqxx::result rows = txn.exec_prepared(
-            sql::kPartDelete.name, request.part_id(), request.etag());
+        const pqxx::result rows =
+            sql::Exec(txn, sql::kPartDelete, request.part_id(), request.etag());
         if (rows.empty())
           return MissingOrStale(txn, "part", sql::kPartExists,
                                 request.part_id());
@@ -279,8 +278,8 @@ absl::StatusOr<v1::AddPartVendorsResponse> PartStore::AddVendors(
           return s;
         }
         const pqxx::result added =
-            txn.exec_prepared(sql::kPartLinkVendors.name, request.part_id(),
-                              IntArrayLiteral(*vendor_ids));
+            sql::Exec(txn, sql::kPartLinkVendors, request.part_id(),
+                      IntArrayLiteral(*vendor_ids));
         response.set_added_links(static_cast<int32_t>(added.affected_rows()));
         absl::StatusOr<v1::Part> part = ReadPart(txn, request.part_id());
         if (!part.ok()) return part.status();
@@ -302,8 +301,8 @@ absl::StatusOr<v1::RemovePartVendorsResponse> PartStore::RemoveVendors(
           return s;
         }
         const pqxx::result removed =
-            txn.exec_prepared(sql::kPartUnlinkVendors.name, request.part_id(),
-                              IntArrayLiteral(*vendor_ids));
+            sql::Exec(txn, sql::kPartUnlinkVendors, request.part_id(),
+                      IntArrayLiteral(*vendor_ids));
         response.set_removed_links(
             static_cast<int32_t>(removed.affected_rows()));
         absl::StatusOr<v1::Part> part = ReadPart(txn, request.part_id());
@@ -322,12 +321,11 @@ absl::StatusOr<v1::ListPartsByVendorResponse> PartStore::ListByVendor(
       call, Access::kReadOnly,
       [&](pqxx::transaction_base& txn,
           v1::ListPartsByVendorResponse& response) {
-        if (txn.exec_prepared(sql::kVendorExists.name, request.vendor_id())
-                .empty()) {
+        if (sql::Exec(txn, sql::kVendorExists, request.vendor_id()).empty()) {
           return NotFound("vendor", request.vendor_id());
         }
-        for (const pqxx::row& row : txn.exec_prepared(
-                 sql::kPartsByVendorFunction.name, request.vendor_id())) {
+        for (const pqxx::row& row :
+             sql::Exec(txn, sql::kPartsByVendorFunction, request.vendor_id())) {
           v1::Part* part = response.add_parts();
           part->set_part_id(row[0].as<int32_t>());
           part->set_part_name(row[1].as<std::string>());
@@ -348,10 +346,8 @@ absl::StatusOr<v1::AddPartWithNewVendorResponse> PartStore::AddWithNewVendor(
       call, Access::kReadWrite,
       [&](pqxx::transaction_base& txn,
           v1::AddPartWithNewVendorResponse& response) {
-        txn.exec_prepared(sql::kAddNewPartProcedure.name, *part_name,
-                          *vendor_name);
-        const pqxx::row ids =
-            txn.exec_prepared1(sql::kLastInsertedPartAndVendor.name);
+        sql::Exec(txn, sql::kAddNewPartProcedure, *part_name, *vendor_name);
+        const pqxx::row ids = sql::Exec1(txn, sql::kLastInsertedPartAndVendor);
         response.set_part_id(ids[0].as<int32_t>());
         response.set_vendor_id(ids[1].as<int32_t>());
         return absl::OkStatus();
@@ -370,8 +366,8 @@ absl::StatusOr<v1::ListPartVendorPairsResponse> PartStore::ListPairs(
       [&](pqxx::transaction_base& txn,
           v1::ListPartVendorPairsResponse& response) {
         const PageCursor& after = page->after();
-        const pqxx::result rows = txn.exec_prepared(
-            sql::kPartVendorPairs.name, page->has_cursor(), after.name,
+        const pqxx::result rows = sql::Exec(
+            txn, sql::kPartVendorPairs, page->has_cursor(), after.name,
             after.id, after.second_name, after.second_id, page->fetch_limit());
         response.set_next_page_token(
             page->Collect(rows, [&](const pqxx::row& row) {

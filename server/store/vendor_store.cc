@@ -59,9 +59,8 @@ absl::StatusOr<v1::CreateVendorResponse> VendorStore::Create(
       [&](pqxx::transaction_base& txn, v1::CreateVendorResponse& response) {
         return RunIdempotent(txn, "CreateVendor", request, "request_id",
                              request.request_id(), &response, [&] {
-                               *response.mutable_vendor() =
-                                   VendorFromRow(txn.exec_prepared1(
-                                       sql::kVendorInsert.name, *name));
+                               *response.mutable_vendor() = VendorFromRow(
+                                   sql::Exec1(txn, sql::kVendorInsert, *name));
                                return absl::OkStatus();
                              });
       },
@@ -90,7 +89,7 @@ absl::StatusOr<v1::BatchCreateVendorsResponse> VendorStore::BatchCreate(
       [&](pqxx::transaction_base& txn,
           v1::BatchCreateVendorsResponse& response) {
         for (const pqxx::row& row :
-             txn.exec_prepared(sql::kVendorInsertMany.name, names_array)) {
+             sql::Exec(txn, sql::kVendorInsertMany, names_array)) {
           *response.add_vendors() = VendorFromRow(row);
         }
         // Ids were drawn in request order; RETURNING order is not promised.
@@ -110,7 +109,7 @@ absl::StatusOr<SingleRead<v1::GetVendorResponse>> VendorStore::PlanGet(
     return s;
   }
   return SingleRead<v1::GetVendorResponse>{
-      {sql::kVendorGet.name, {absl::StrCat(request.vendor_id())}},
+      {sql::kVendorGet, {absl::StrCat(request.vendor_id())}},
       [vendor_id = request.vendor_id()](
           const ResultRows& rows) -> absl::StatusOr<v1::GetVendorResponse> {
         if (rows.empty()) return NotFound("vendor", vendor_id);
@@ -131,8 +130,8 @@ absl::StatusOr<SingleRead<v1::ListVendorsResponse>> VendorStore::PlanList(
       {"vendors", request.page_size(), kDefaultVendorPageSize,
        kMaxVendorPageSize, request.order_by(), request.name_contains(),
        request.page_token()},
-      {sql::kVendorListNameAsc.name, sql::kVendorListNameDesc.name,
-       sql::kVendorListIdAsc.name, sql::kVendorListIdDesc.name});
+      {&sql::kVendorListNameAsc, &sql::kVendorListNameDesc,
+       &sql::kVendorListIdAsc, &sql::kVendorListIdDesc});
   if (!query.ok()) return query.status();
   return SingleRead<v1::ListVendorsResponse>{
       query->Statement(),
@@ -165,8 +164,8 @@ absl::StatusOr<v1::BatchGetVendorsResponse> VendorStore::BatchGet(
       call, Access::kReadOnly,
       [&](pqxx::transaction_base& txn, v1::BatchGetVendorsResponse& response) {
         return AddInRequestOrder(
-            txn.exec_prepared(sql::kVendorGetMany.name, IntArrayLiteral(ids)),
-            ids, "vendor", [&](const pqxx::row& row) {
+            sql::Exec(txn, sql::kVendorGetMany, IntArrayLiteral(ids)), ids,
+            "vendor", [&](const pqxx::row& row) {
               *response.add_vendors() = VendorFromRow(row);
             });
       },
@@ -196,8 +195,8 @@ absl::StatusOr<v1::UpdateVendorResponse> VendorStore::Update(
       call, Access::kReadWrite,
       [&](pqxx::transaction_base& txn, v1::UpdateVendorResponse& response) {
         const pqxx::result rows =
-            txn.exec_prepared(sql::kVendorUpdateName.name, vendor.vendor_id(),
-                              *name, vendor.etag());
+            sql::Exec(txn, sql::kVendorUpdateName, vendor.vendor_id(), *name,
+                      vendor.etag());
         if (rows.empty()) {
           return MissingOrStale(txn, "vendor", sql::kVendorExists,
                                 vendor.vendor_id());
@@ -220,8 +219,8 @@ absl::StatusOr<v1::DeleteVendorResponse> VendorStore::Delete(
   return transactions_.RunFor<v1::DeleteVendorResponse>(
       call, Access::kReadWrite,
       [&](pqxx::transaction_base& txn, v1::DeleteVendorResponse& response) {
-        const pqxx::result rows = txn.exec_prepared(
-            sql::kVendorDelete.name, request.vendor_id(), request.etag());
+        const pqxx::result rows = sql::Exec(
+            txn, sql::kVendorDelete, request.vendor_id(), request.etag());
         if (rows.empty()) {
           return MissingOrStale(txn, "vendor", sql::kVendorExists,
                                 request.vendor_id());

@@ -95,10 +95,10 @@ class StatementDriverTest : public ::testing::Test {
   }
 
   static StatementCall AddOne(const std::string& value) {
-    return {kAddOne.name, {value}};
+    return {kAddOne, {value}};
   }
   static StatementCall SleepThen(double seconds, int value) {
-    return {kSleepThen.name, {absl::StrCat(seconds), absl::StrCat(value)}};
+    return {kSleepThen, {absl::StrCat(seconds), absl::StrCat(value)}};
   }
 
   // The single int the statement answered, or -1.

@@ -1,0 +1,243 @@
+// Owns the read replicas: one bounded pool per streaming replica, the probe
+// that measures how far each one's replay lags behind the primary, and the
+// choice of the replica a read runs on (or none: the primary).
+#include "server/db/replica_set.h"
+
+#include <cstdio>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "pqxx/pqxx"
+#include "server/base/log.h"
+
+namespace suppliers {
+namespace {
+
+// What a probe asks a replica: whether it is a standby still, how far it
+// has replayed, whether it had replayed all it received, and how long ago
+// the last transaction it replayed committed on the primary. One round
+// trip; nothing is prepared (a probe connection lives outside the pools).
+constexpr char kReplicaProbe[] =
+    "SELECT pg_is_in_recovery(), "
+    "COALESCE(pg_last_wal_replay_lsn()::text, '0/0'), "
+    "COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), "
+    "-1)::float8";
+constexpr char kPrimaryPosition[] = "SELECT pg_current_wal_lsn()::text";
+constexpr absl::Duration kProbeTimeout = absl::Seconds(2);
+
+}  // namespace
+
+std::optional<uint64_t> ParseLsn(absl::string_view text) {
+  const std::vector<absl::string_view> halves = absl::StrSplit(text, '/');
+  if (halves.size() != 2 || halves[0].empty() || halves[1].empty() ||
+      halves[0].size() > 8 || halves[1].size() > 8) {
+    return std::nullopt;
+  }
+  uint32_t high = 0;
+  uint32_t low = 0;
+  for (absl::string_view half : halves) {
+    for (char c : half) {
+      if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
+        return std::nullopt;
+      }
+    }
+  }
+  if (!absl::SimpleHexAtoi(halves[0], &high) ||
+      !absl::SimpleHexAtoi(halves[1], &low)) {
+    return std::nullopt;
+  }
+  return (static_cast<uint64_t>(high) << 32) | low;
+}
+
+std::string FormatLsn(uint64_t lsn) {
+  return absl::StrFormat("%X/%X", static_cast<uint32_t>(lsn >> 32),
+                         static_cast<uint32_t>(lsn));
+}
+
+ReplicaSet::ReplicaSet(ReplicaSetOptions options)
+    : options_(std::move(options)) {
+  for (size_t i = 0; i < options_.conninfos.size(); ++i) {
+    auto replica = std::make_unique<Replica>();
+    replica->conninfo = options_.conninfos[i];
+    replica->description = i < options_.descriptions.size()
+                               ? options_.descriptions[i]
+                               : absl::StrCat("replica ", i + 1);
+    PoolOptions pool = options_.pool;
+    pool.conninfo = replica->conninfo;
+    pool.session_setup.clear();
+    replica->pool = std::make_unique<ConnectionPool>(std::move(pool));
+    replicas_.push_back(std::move(replica));
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+ReplicaSet::~ReplicaSet() {
+  Shutdown();
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    wakeup_.SignalAll();
+  }
+  abandon_ = true;
+  // A probe blocked on a statement ends at its statement timeout; cancel
+  // it so that shutdown does not wait for that.
+  for (auto& replica : replicas_) {
+    absl::MutexLock lock(&mu_);
+    if (replica->probe != nullptr) replica->probe->Cancel();
+  }
+  thread_.join();
+}
+
+void ReplicaSet::Shutdown() {
+  for (auto& replica : replicas_) {
+    replica->usable = false;
+    replica->pool->Shutdown();
+  }
+}
+
+ConnectionPool* ReplicaSet::Pick(uint64_t min_lsn) {
+  const size_t count = replicas_.size();
+  if (count == 0) return nullptr;
+  const uint64_t start = next_.fetch_add(1, std::memory_order_relaxed);
+  for (size_t i = 0; i < count; ++i) {
+    Replica& replica = *replicas_[(start + i) % count];
+    if (!replica.usable.load(std::memory_order_acquire)) continue;
+    if (min_lsn != 0 && replica.replay_lsn.load() < min_lsn) continue;
+    replica.reads.fetch_add(1, std::memory_order_relaxed);
+    return replica.pool.get();
+  }
+  return nullptr;
+}
+
+void ReplicaSet::ReportUnavailable(ConnectionPool* pool) {
+  for (auto& replica : replicas_) {
+    if (replica->pool.get() == pool && replica->usable.exchange(false)) {
+      Log(LogLevel::kWarning,
+          "read replica failed a read; reads go to the primary until it "
+          "answers a probe",
+          {{"replica", replica->description}});
+    }
+  }
+}
+
+std::vector<ReplicaSet::ReplicaStatus> ReplicaSet::Status() const {
+  std::vector<ReplicaStatus> status;
+  for (const auto& replica : replicas_) {
+    status.push_back({replica->description, replica->usable.load(),
+                      absl::Milliseconds(replica->lag_ms.load()),
+                      replica->replay_lsn.load(), replica->reads.load()});
+  }
+  return status;
+}
+
+void ReplicaSet::Loop() {
+  while (true) {
+    ProbeAll();
+    absl::MutexLock lock(&mu_);
+    const absl::Time until = absl::Now() + options_.probe_interval;
+    while (!stopping_ && absl::Now() < until) {
+      wakeup_.WaitWithDeadline(&mu_, until);
+    }
+    if (stopping_) return;
+  }
+}
+
+std::unique_ptr<PgConnection> ReplicaSet::Connect(const std::string& conninfo) {
+  auto connection = std::make_unique<PgConnection>(
+      conninfo, ConnectLimits{absl::Now() + kProbeTimeout,
+                              [this] { return abandon_.load(); }});
+  // A session of its own (never through a transaction-pooling proxy's
+  // shared sessions: probes connect to the databases themselves).
+  pqxx::nontransaction(*connection)
+      .exec(absl::StrCat("SET statement_timeout = ",
+                         absl::ToInt64Milliseconds(kProbeTimeout)));
+  return connection;
+}
+
+std::optional<uint64_t> ReplicaSet::PrimaryPosition() {
+  try {
+    if (primary_probe_ == nullptr || !primary_probe_->is_open()) {
+      primary_probe_ = Connect(options_.primary_conninfo);
+    }
+    pqxx::nontransaction txn(*primary_probe_);
+    return ParseLsn(txn.exec1(kPrimaryPosition)[0].as<std::string>());
+  } catch (const std::exception&) {
+    primary_probe_.reset();
+    return std::nullopt;
+  }
+}
+
+void ReplicaSet::ProbeAll() {
+  // Read before the replicas: a replica that has replayed this far was
+  // caught up at the moment of its probe.
+  const std::optional<uint64_t> primary_lsn = PrimaryPosition();
+  for (auto& replica : replicas_) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    Probe(*replica, primary_lsn);
+  }
+}
+
+void ReplicaSet::Probe(Replica& replica, std::optional<uint64_t> primary_lsn) {
+  std::string state;
+  bool usable = false;
+  int64_t lag_ms = -1;
+  try {
+    if (replica.probe == nullptr || !replica.probe->is_open()) {
+      std::unique_ptr<PgConnection> connection = Connect(replica.conninfo);
+      absl::MutexLock lock(&mu_);
+      replica.probe = std::move(connection);
+    }
+    pqxx::nontransaction txn(*replica.probe);
+    const pqxx::row row = txn.exec1(kReplicaProbe);
+    const bool in_recovery = row[0].as<bool>();
+    const std::optional<uint64_t> replayed = ParseLsn(row[1].as<std::string>());
+    const double since_last_commit = row[2].as<double>();
+    if (!in_recovery) {
+      state = "not a standby (promoted?)";
+    } else if (!replayed.has_value()) {
+      state = "unreadable replay position";
+    } else {
+      replica.replay_lsn = *replayed;
+      if (primary_lsn.has_value() && *replayed >= *primary_lsn) {
+        lag_ms = 0;  // it had replayed everything the primary had written
+      } else if (since_last_commit >= 0) {
+        // Behind (or the primary is out of reach): as old as the last
+        // commit it replayed.
+        lag_ms = static_cast<int64_t>(since_last_commit * 1000);
+      }
+      if (lag_ms < 0) {
+        state = "lagging (no commit replayed yet)";
+      } else if (absl::Milliseconds(lag_ms) > options_.max_lag) {
+        state = "lagging";
+      } else {
+        state = "usable";
+        usable = true;
+      }
+    }
+  } catch (const std::exception&) {
+    state = "unreachable";
+    absl::MutexLock lock(&mu_);
+    replica.probe.reset();
+  }
+  replica.lag_ms = lag_ms;
+  replica.usable.store(usable, std::memory_order_release);
+  if (state != replica.last_state) {
+    replica.last_state = state;
+    Log(usable ? LogLevel::kInfo : LogLevel::kWarning,
+        usable ? "read replica usable" : "read replica skipped",
+        {{"replica", replica.description},
+         {"state", state},
+         {"lag_ms", lag_ms},
+         {"max_lag_ms", absl::ToInt64Milliseconds(options_.max_lag)}});
+  }
+}
+
+}  // namespace suppliers

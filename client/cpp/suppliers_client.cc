@@ -134,9 +134,36 @@ void WatchCanceller::Detach() {
   context_ = nullptr;
 }
 
+std::string ChannelServiceConfig(const ClientOptions& options) {
+  if (options.load_balancing.empty()) return "";
+  ServiceConfigParams params;
+  params.lb_policy = options.load_balancing;
+  params.max_attempts = options.max_attempts;
+  params.initial_backoff = options.initial_backoff;
+  // The caller's deadline bounds each call already; the config's cap only
+  // must not cut a longer one short.
+  if (options.deadline >= absl::Hours(10000)) {
+    params.unary_timeout = absl::InfiniteDuration();
+  } else {
+    params.unary_timeout = std::max(params.unary_timeout, options.deadline);
+  }
+  return ServiceConfigJson(params);
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const ClientOptions& options) {
   grpc::ChannelArguments arguments;
+  if (!options.load_balancing.empty()) {
+    if (options.load_balancing != kRoundRobin &&
+        options.load_balancing != kPickFirst) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown load-balancing policy \"", options.load_balancing,
+          "\" (round_robin, pick_first, or empty for gRPC's default)"));
+    }
+    arguments.SetServiceConfigJSON(ChannelServiceConfig(options));
+    // Ours, not one a DNS TXT record might carry.
+    arguments.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
+  }
   if (options.tls_ca_file.empty()) {
     if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
       return absl::InvalidArgumentError(
@@ -175,13 +202,22 @@ absl::StatusOr<std::unique_ptr<SuppliersClient>> SuppliersClient::Create(
     ClientOptions options) {
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(options);
   if (!channel.ok()) return channel.status();
-  return std::make_unique<SuppliersClient>(std::move(options),
-                                           *std::move(channel));
+  const bool channel_retries_reads =
+      !options.load_balancing.empty() && options.max_attempts >= 2;
+  return std::unique_ptr<SuppliersClient>(new SuppliersClient(
+      std::move(options), *std::move(channel), channel_retries_reads));
 }
 
 SuppliersClient::SuppliersClient(ClientOptions options,
                                  std::shared_ptr<grpc::Channel> channel)
+    : SuppliersClient(std::move(options), std::move(channel),
+                      /*channel_retries_reads=*/false) {}
+
+SuppliersClient::SuppliersClient(ClientOptions options,
+                                 std::shared_ptr<grpc::Channel> channel,
+                                 bool channel_retries_reads)
     : options_(std::move(options)),
+      channel_retries_reads_(channel_retries_reads),
       channel_(std::move(channel)),
       health_(grpc::health::v1::Health::NewStub(channel_)),
       vendors_(v1::VendorService::NewStub(channel_)),
@@ -204,8 +240,12 @@ void SuppliersClient::Prepare(grpc::ClientContext* context,
 }
 
 absl::Status SuppliersClient::Call(
-    bool safe_to_retry,
+    Retry retry_policy,
     const std::function<grpc::Status(grpc::ClientContext*)>& rpc) {
+  // One retry layer per call: the channel's retryPolicy, or this loop.
+  const bool safe_to_retry =
+      retry_policy == Retry::kIdempotentWrite ||
+      (retry_policy == Retry::kRead && !channel_retries_reads_);
   const absl::Time deadline = absl::Now() + options_.deadline;
   thread_local std::minstd_rand random(std::random_device{}());
   absl::Duration backoff = options_.initial_backoff;
@@ -230,7 +270,7 @@ absl::Status SuppliersClient::Call(
 absl::StatusOr<grpc::health::v1::HealthCheckResponse>
 SuppliersClient::CheckHealth() {
   grpc::health::v1::HealthCheckResponse response;
-  absl::Status status = Call(true, [&](grpc::ClientContext* context) {
+  absl::Status status = Call(Retry::kRead, [&](grpc::ClientContext* context) {
     return health_->Check(context, grpc::health::v1::HealthCheckRequest(),
                           &response);
   });
@@ -238,39 +278,40 @@ SuppliersClient::CheckHealth() {
   return response;
 }
 
-// Unary calls: `safe` says whether repeating the call after UNAVAILABLE can
-// neither change nor misreport the outcome: true for reads and for creates
-// carrying a request id; false for writes whose retry could fail on the
-// first attempt's success (a stale etag, a vanished row) or duplicate it.
-#define SUPPLIERS_UNARY(Stub, Method, safe)                              \
-  absl::StatusOr<v1::Method##Response> SuppliersClient::Method(          \
-      const v1::Method##Request& request) {                              \
-    v1::Method##Response response;                                       \
-    absl::Status status = Call(safe, [&](grpc::ClientContext* context) { \
-      return (Stub)->Method(context, request, &response);                \
-    });                                                                  \
-    if (!status.ok()) return status;                                     \
-    return response;                                                     \
+// Unary calls: `retry` says whether repeating the call after UNAVAILABLE
+// can neither change nor misreport the outcome: kRead for reads (the same
+// list as in service_config.cc); kNever for writes whose retry could fail
+// on the first attempt's success (a stale etag, a vanished row) or
+// duplicate it. Creates carrying a request id are below.
+#define SUPPLIERS_UNARY(Stub, Method, retry)                              \
+  absl::StatusOr<v1::Method##Response> SuppliersClient::Method(           \
+      const v1::Method##Request& request) {                               \
+    v1::Method##Response response;                                        \
+    absl::Status status = Call(retry, [&](grpc::ClientContext* context) { \
+      return (Stub)->Method(context, request, &response);                 \
+    });                                                                   \
+    if (!status.ok()) return status;                                      \
+    return response;                                                      \
   }
 
-SUPPLIERS_UNARY(vendors_, BatchCreateVendors, false)
-SUPPLIERS_UNARY(vendors_, GetVendor, true)
-SUPPLIERS_UNARY(vendors_, ListVendors, true)
-SUPPLIERS_UNARY(vendors_, BatchGetVendors, true)
-SUPPLIERS_UNARY(vendors_, UpdateVendor, false)
-SUPPLIERS_UNARY(vendors_, DeleteVendor, false)
-SUPPLIERS_UNARY(parts_, GetPart, true)
-SUPPLIERS_UNARY(parts_, ListParts, true)
-SUPPLIERS_UNARY(parts_, BatchGetParts, true)
-SUPPLIERS_UNARY(parts_, UpdatePart, false)
-SUPPLIERS_UNARY(parts_, DeletePart, false)
-SUPPLIERS_UNARY(parts_, AddPartVendors, false)
-SUPPLIERS_UNARY(parts_, RemovePartVendors, false)
-SUPPLIERS_UNARY(parts_, ListPartsByVendor, true)
-SUPPLIERS_UNARY(parts_, AddPartWithNewVendor, false)
-SUPPLIERS_UNARY(parts_, ListPartVendorPairs, true)
-SUPPLIERS_UNARY(drawings_, GetDrawingMetadata, true)
-SUPPLIERS_UNARY(drawings_, DeleteDrawing, false)
+SUPPLIERS_UNARY(vendors_, BatchCreateVendors, Retry::kNever)
+SUPPLIERS_UNARY(vendors_, GetVendor, Retry::kRead)
+SUPPLIERS_UNARY(vendors_, ListVendors, Retry::kRead)
+SUPPLIERS_UNARY(vendors_, BatchGetVendors, Retry::kRead)
+SUPPLIERS_UNARY(vendors_, UpdateVendor, Retry::kNever)
+SUPPLIERS_UNARY(vendors_, DeleteVendor, Retry::kNever)
+SUPPLIERS_UNARY(parts_, GetPart, Retry::kRead)
+SUPPLIERS_UNARY(parts_, ListParts, Retry::kRead)
+SUPPLIERS_UNARY(parts_, BatchGetParts, Retry::kRead)
+SUPPLIERS_UNARY(parts_, UpdatePart, Retry::kNever)
+SUPPLIERS_UNARY(parts_, DeletePart, Retry::kNever)
+SUPPLIERS_UNARY(parts_, AddPartVendors, Retry::kNever)
+SUPPLIERS_UNARY(parts_, RemovePartVendors, Retry::kNever)
+SUPPLIERS_UNARY(parts_, ListPartsByVendor, Retry::kRead)
+SUPPLIERS_UNARY(parts_, AddPartWithNewVendor, Retry::kNever)
+SUPPLIERS_UNARY(parts_, ListPartVendorPairs, Retry::kRead)
+SUPPLIERS_UNARY(drawings_, GetDrawingMetadata, Retry::kRead)
+SUPPLIERS_UNARY(drawings_, DeleteDrawing, Retry::kNever)
 
 #undef SUPPLIERS_UNARY
 
@@ -278,9 +319,10 @@ absl::StatusOr<v1::CreateVendorResponse> SuppliersClient::CreateVendor(
     v1::CreateVendorRequest request) {
   if (request.request_id().empty()) request.set_request_id(NewRequestId());
   v1::CreateVendorResponse response;
-  absl::Status status = Call(true, [&](grpc::ClientContext* context) {
-    return vendors_->CreateVendor(context, request, &response);
-  });
+  absl::Status status =
+      Call(Retry::kIdempotentWrite, [&](grpc::ClientContext* context) {
+        return vendors_->CreateVendor(context, request, &response);
+      });
   if (!status.ok()) return status;
   return response;
 }
@@ -289,9 +331,10 @@ absl::StatusOr<v1::CreatePartResponse> SuppliersClient::CreatePart(
     v1::CreatePartRequest request) {
   if (request.request_id().empty()) request.set_request_id(NewRequestId());
   v1::CreatePartResponse response;
-  absl::Status status = Call(true, [&](grpc::ClientContext* context) {
-    return parts_->CreatePart(context, request, &response);
-  });
+  absl::Status status =
+      Call(Retry::kIdempotentWrite, [&](grpc::ClientContext* context) {
+        return parts_->CreatePart(context, request, &response);
+      });
   if (!status.ok()) return status;
   return response;
 }

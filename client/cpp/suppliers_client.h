@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "client/cpp/service_config.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "suppliers/v1/bulk.pb.h"
 #include "suppliers/v1/change_feed.grpc.pb.h"
@@ -30,8 +31,18 @@
 namespace suppliers::client {
 
 struct ClientOptions {
-  // host:port of the server.
+  // Where the server is, as gRPC names it: "host:port" or
+  // "dns:///name:port" (gRPC's DNS resolver: every address the name
+  // resolves to, re-resolved when a connection drops), "ipv4:a:p,b:p",
+  // "unix:/path".
   std::string target = "127.0.0.1:50051";
+  // The load-balancing policy of the channel's service config
+  // (service_config.h): kRoundRobin spreads calls over every address of the
+  // target, one replica after the other, and skips one that stopped;
+  // kPickFirst sends them all to the first that connects; empty: no
+  // service config at all (gRPC's defaults: pick_first, no retries in the
+  // channel, no per-method timeouts). Anything else: INVALID_ARGUMENT.
+  std::string load_balancing = kRoundRobin;
   // Deadline of one call, retries included. Streams get stream_deadline.
   absl::Duration deadline = absl::Seconds(5);
   absl::Duration stream_deadline = absl::Minutes(10);
@@ -39,7 +50,12 @@ struct ClientOptions {
   // by default it has none (the server's stream cap does not apply to it).
   absl::Duration watch_deadline = absl::InfiniteDuration();
   // Attempts for calls that are safe to repeat (reads, and creates carrying
-  // a request id) when the server answers UNAVAILABLE.
+  // a request id) when the server answers UNAVAILABLE, the first included,
+  // all within `deadline`. Each call has one retry layer: on a channel with
+  // the service config (Create with load_balancing set) gRPC retries the
+  // reads (at most 5 attempts, on the next replica each) and the library
+  // the creates; otherwise the library retries both. Backoff: random up to
+  // initial_backoff, doubling, at most 1 s (gRPC) or uncapped (library).
   int max_attempts = 4;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   // Extra metadata sent with every call.
@@ -83,13 +99,16 @@ class WatchCanceller {
 // Thread-safe: stubs and channel are; each call uses its own context.
 class SuppliersClient {
  public:
-  // A client over a new channel to options.target: TLS when tls_ca_file is
-  // set (mTLS with tls_cert_file and tls_key_file). INVALID_ARGUMENT naming
-  // the option when a file cannot be read, or only one of cert and key is
-  // given.
+  // A client over a new channel to options.target (MakeChannel): TLS when
+  // tls_ca_file is set (mTLS with tls_cert_file and tls_key_file), the
+  // service config of options.load_balancing. INVALID_ARGUMENT naming the
+  // option when a file cannot be read, only one of cert and key is given,
+  // or the policy is unknown.
   static absl::StatusOr<std::unique_ptr<SuppliersClient>> Create(
       ClientOptions options);
-  // For tests: a client over an existing channel.
+  // For tests: a client over an existing channel, which must not retry by
+  // itself (not one from MakeChannel with a policy): the library retries
+  // reads and creates on it.
   SuppliersClient(ClientOptions options,
                   std::shared_ptr<grpc::Channel> channel);
 
@@ -201,16 +220,24 @@ class SuppliersClient {
           on_message);
 
  private:
+  // Which unary calls may be repeated after UNAVAILABLE: kRead ones when
+  // the channel does not retry them itself, kIdempotentWrite ones (creates
+  // carrying a request id) always.
+  enum class Retry { kNever, kRead, kIdempotentWrite };
+  SuppliersClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel,
+                  bool channel_retries_reads);
   // Runs `rpc` with a fresh context per attempt, all attempts bounded by one
   // deadline; repeats UNAVAILABLE with jittered exponential backoff when
-  // `safe_to_retry`.
+  // `retry` allows.
   absl::Status Call(
-      bool safe_to_retry,
+      Retry retry,
       const std::function<grpc::Status(grpc::ClientContext*)>& rpc);
   // Sets the deadline (none for absl::InfiniteFuture()) and the metadata.
   void Prepare(grpc::ClientContext* context, absl::Time deadline) const;
 
   ClientOptions options_;
+  // The channel's service config retries the reads (ServiceConfigJson).
+  bool channel_retries_reads_ = false;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<v1::VendorService::Stub> vendors_;
@@ -235,9 +262,17 @@ std::string ErrorReason(const absl::Status& status);
 std::vector<std::pair<std::string, std::string>> FieldViolations(
     const absl::Status& status);
 
-// The channel options.target and the TLS options describe (see Create).
+// The channel options.target and the TLS options describe (see Create),
+// with the default service config for options.load_balancing
+// (ServiceConfigParams: max_attempts, initial_backoff and a unary timeout
+// of at least 30 s and at least options.deadline). Calls start on it at
+// once; connections are made on the first call (or GetState(true)).
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const ClientOptions& options);
+
+// The service config MakeChannel gives the channel of `options`; empty when
+// options.load_balancing is empty.
+std::string ChannelServiceConfig(const ClientOptions& options);
 
 // A random (version 4) UUID, for request ids.
 std::string NewRequestId();

@@ -1,7 +1,9 @@
 // Tests the client library's one call policy (client/suppliers_client.h)
 // against an in-process fake server: which calls are retried on
 // UNAVAILABLE, that retries reuse the request id, that the deadline bounds
-// them, and how status details are rendered. Then the streamed calls (CSV
+// them, and how status details are rendered; the default service config
+// (valid, the shared client/service_config.json, what channels run with, one
+// retry layer per call). Then the streamed calls (CSV
 // imports in 256 KiB chunks, row batches, exports, watches and how they
 // stop) and the CLI commands on them (watch, import, export), against fake
 // services on a loopback port. No database.
@@ -17,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -24,8 +27,12 @@
 #include "client/cpp/cli/command.h"
 #include "client/cpp/cli/demo.h"
 #include "client/cpp/cli/output.h"
+#include "client/cpp/service_config.h"
 #include "client/cpp/suppliers_client.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
@@ -99,6 +106,11 @@ class FlakyVendors final : public v1::VendorService::Service {
     absl::MutexLock lock(&mu_);
     return client_header_;
   }
+  // grpc-previous-rpc-attempts of the last call; empty when absent.
+  std::string last_previous_attempts() {
+    absl::MutexLock lock(&mu_);
+    return previous_attempts_;
+  }
 
  private:
   bool Fail(grpc::ServerContext* context) {
@@ -109,6 +121,13 @@ class FlakyVendors final : public v1::VendorService::Service {
       client_header_ =
           std::string(header->second.data(), header->second.size());
     }
+    // Set by gRPC on the attempts its retryPolicy makes.
+    auto attempts =
+        context->client_metadata().find("grpc-previous-rpc-attempts");
+    previous_attempts_ =
+        attempts == context->client_metadata().end()
+            ? ""
+            : std::string(attempts->second.data(), attempts->second.size());
     return calls_ <= failures_;
   }
   static grpc::Status Unavailable() {
@@ -120,6 +139,7 @@ class FlakyVendors final : public v1::VendorService::Service {
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> request_ids_ ABSL_GUARDED_BY(mu_);
   std::string client_header_ ABSL_GUARDED_BY(mu_);
+  std::string previous_attempts_ ABSL_GUARDED_BY(mu_);
 };
 
 class ClientTest : public ::testing::Test {
@@ -151,6 +171,7 @@ TEST_F(ClientTest, ReadsAreRetriedOnUnavailable) {
   EXPECT_EQ(response->vendor().vendor_id(), 7);
   EXPECT_EQ(service_->calls(), 3);
   EXPECT_EQ(service_->last_client_header(), "suppliers-client/1");
+  EXPECT_EQ(service_->last_previous_attempts(), "");  // the library's retries
 }
 
 TEST_F(ClientTest, RetriesStopAfterMaxAttempts) {
@@ -215,6 +236,204 @@ TEST(RequestIdTest, IdsAreVersion4UuidsAndDistinct) {
   EXPECT_TRUE(ValidateRequestId("request_id", a).ok()) << a;
   EXPECT_EQ(a[14], '4');
   EXPECT_THAT(std::string("89ab"), HasSubstr(std::string(1, a[19])));
+}
+
+// ---------------------------------------------------------------------------
+// The default service config (client/cpp/service_config.h): valid JSON, the
+// same as client/service_config.json that the other clients copy, shaped by
+// the options, and what a channel from MakeChannel actually runs with.
+
+google::protobuf::Struct ParseJson(const std::string& text) {
+  google::protobuf::Struct parsed;
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(text, &parsed);
+  EXPECT_TRUE(status.ok()) << status.ToString() << " in " << text;
+  return parsed;
+}
+
+bool SameJson(const std::string& a, const std::string& b) {
+  return google::protobuf::util::MessageDifferencer::Equals(ParseJson(a),
+                                                            ParseJson(b));
+}
+
+TEST(ServiceConfigTest, TheDefaultIsValidJsonAndTheSharedFile) {
+  std::ifstream file(SUPPLIERS_SOURCE_DIR "/client/service_config.json");
+  ASSERT_TRUE(file) << "client/service_config.json";
+  std::stringstream shared;
+  shared << file.rdbuf();
+  const std::string json = ServiceConfigJson();
+  EXPECT_TRUE(SameJson(json, shared.str()))
+      << "client/service_config.json is no longer what ServiceConfigJson() "
+         "gives; update it (and the Node, Go and Python copies) to:\n"
+      << json;
+  EXPECT_THAT(json,
+              HasSubstr("\"loadBalancingConfig\":[{\"round_robin\":{}}]"));
+  EXPECT_THAT(json, HasSubstr("\"retryableStatusCodes\":[\"UNAVAILABLE\"]"));
+  EXPECT_EQ(json, ChannelServiceConfig(ClientOptions()));
+}
+
+TEST(ServiceConfigTest, OnlyReadsCarryTheRetryPolicy) {
+  const google::protobuf::Struct config = ParseJson(ServiceConfigJson());
+  int retried = 0;
+  for (const auto& entry :
+       config.fields().at("methodConfig").list_value().values()) {
+    const auto& fields = entry.struct_value().fields();
+    const bool retries = fields.count("retryPolicy") > 0;
+    for (const auto& name : fields.at("name").list_value().values()) {
+      const std::string method =
+          name.struct_value().fields().at("method").string_value();
+      const bool read =
+          absl::StartsWith(method, "Get") || absl::StartsWith(method, "List") ||
+          absl::StartsWith(method, "BatchGet") ||
+          absl::StartsWith(method, "Export") ||
+          absl::StartsWith(method, "Download") || method == "Check";
+      EXPECT_EQ(retries, read) << method;
+      retried += retries ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(retried, 14);
+}
+
+TEST(ServiceConfigTest, DurationsAreWrittenAsSeconds) {
+  EXPECT_EQ(ServiceConfigDuration(absl::Milliseconds(100)), "0.1s");
+  EXPECT_EQ(ServiceConfigDuration(absl::Milliseconds(1250)), "1.25s");
+  EXPECT_EQ(ServiceConfigDuration(absl::Milliseconds(5)), "0.005s");
+  EXPECT_EQ(ServiceConfigDuration(absl::Seconds(30)), "30s");
+}
+
+TEST(ServiceConfigTest, OptionsShapeTheChannelConfig) {
+  ClientOptions options;
+  options.load_balancing = kPickFirst;
+  options.max_attempts = 9;
+  options.initial_backoff = absl::Milliseconds(250);
+  options.deadline = absl::Seconds(45);
+  std::string json = ChannelServiceConfig(options);
+  ParseJson(json);
+  EXPECT_THAT(json, HasSubstr("[{\"pick_first\":{}}]"));
+  EXPECT_THAT(json, HasSubstr("\"maxAttempts\":5,"));  // gRPC's cap
+  EXPECT_THAT(json, HasSubstr("\"initialBackoff\":\"0.25s\""));
+  EXPECT_THAT(json, HasSubstr("\"timeout\":\"45s\""));
+  EXPECT_THAT(json, Not(HasSubstr("\"timeout\":\"30s\"")));
+
+  options.max_attempts = 1;
+  options.deadline = absl::InfiniteDuration();
+  json = ChannelServiceConfig(options);
+  ParseJson(json);
+  EXPECT_THAT(json, Not(HasSubstr("retryPolicy")));
+  EXPECT_THAT(json, Not(HasSubstr("timeout")));
+
+  options.load_balancing.clear();
+  EXPECT_EQ(ChannelServiceConfig(options), "");
+}
+
+TEST(ServiceConfigTest, AnUnknownPolicyIsRefused) {
+  ClientOptions options;
+  options.load_balancing = "random";
+  const auto channel = MakeChannel(options);
+  EXPECT_EQ(channel.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(channel.status().message(), HasSubstr("\"random\""));
+}
+
+// Channels from MakeChannel and clients from Create, to a FlakyVendors on a
+// loopback port named through gRPC's DNS resolver.
+class ChannelConfigTest : public ::testing::Test {
+ protected:
+  void Start(int failures) {
+    service_ = std::make_unique<FlakyVendors>(failures);
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+  ClientOptions Options(const std::string& policy) const {
+    ClientOptions options;
+    options.target = absl::StrCat("dns:///127.0.0.1:", port_);
+    options.load_balancing = policy;
+    options.initial_backoff = absl::Milliseconds(5);
+    return options;
+  }
+
+  std::unique_ptr<FlakyVendors> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+TEST_F(ChannelConfigTest, AConnectedChannelRunsTheConfigAndItsPolicy) {
+  Start(/*failures=*/0);
+  for (const std::string policy : {kRoundRobin, kPickFirst}) {
+    const ClientOptions options = Options(policy);
+    auto channel = MakeChannel(options);
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    ASSERT_TRUE((*channel)->WaitForConnected(
+        absl::ToChronoTime(absl::Now() + absl::Seconds(10))));
+    EXPECT_EQ((*channel)->GetLoadBalancingPolicyName(), policy);
+    EXPECT_TRUE(SameJson((*channel)->GetServiceConfigJSON(),
+                         ChannelServiceConfig(options)))
+        << (*channel)->GetServiceConfigJSON();
+  }
+}
+
+TEST_F(ChannelConfigTest, WithoutAPolicyTheChannelHasGrpcDefaults) {
+  Start(/*failures=*/0);
+  auto channel = MakeChannel(Options(""));
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  ASSERT_TRUE((*channel)->WaitForConnected(
+      absl::ToChronoTime(absl::Now() + absl::Seconds(10))));
+  EXPECT_EQ((*channel)->GetLoadBalancingPolicyName(), "pick_first");
+  EXPECT_THAT((*channel)->GetServiceConfigJSON(),
+              Not(HasSubstr("retryPolicy")));
+}
+
+TEST_F(ChannelConfigTest, TheChannelRetriesReadsAndTheLibraryDoesNotAgain) {
+  Start(/*failures=*/10);
+  ClientOptions options = Options(kRoundRobin);
+  options.max_attempts = 3;
+  auto client = SuppliersClient::Create(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto response = (*client)->GetVendor(v1::GetVendorRequest());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(service_->calls(), 3);                     // not 3 x 3
+  EXPECT_EQ(service_->last_previous_attempts(), "2");  // gRPC's retries
+}
+
+TEST_F(ChannelConfigTest, AReadSucceedsAfterTheChannelRetriedIt) {
+  Start(/*failures=*/2);
+  auto client = SuppliersClient::Create(Options(kRoundRobin));
+  ASSERT_TRUE(client.ok()) << client.status();
+  v1::GetVendorRequest request;
+  request.set_vendor_id(7);
+  auto response = (*client)->GetVendor(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->vendor().vendor_id(), 7);
+  EXPECT_EQ(service_->calls(), 3);
+  EXPECT_EQ(service_->last_previous_attempts(), "2");
+}
+
+TEST_F(ChannelConfigTest, CreatesAreStillRetriedByTheLibrary) {
+  Start(/*failures=*/2);
+  auto client = SuppliersClient::Create(Options(kRoundRobin));
+  ASSERT_TRUE(client.ok()) << client.status();
+  v1::CreateVendorRequest request;
+  request.mutable_vendor()->set_vendor_name("3M Co.");
+  ASSERT_TRUE((*client)->CreateVendor(request).ok());
+  const std::vector<std::string> ids = service_->request_ids();
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(ids[0], ids[2]);
+  EXPECT_EQ(service_->last_previous_attempts(), "");  // not the channel
+}
+
+TEST_F(ChannelConfigTest, DeletesAreNeverRetried) {
+  Start(/*failures=*/1);
+  auto client = SuppliersClient::Create(Options(kRoundRobin));
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto deleted = (*client)->DeleteVendor(v1::DeleteVendorRequest());
+  EXPECT_EQ(deleted.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(service_->calls(), 1);
 }
 
 // ---------------------------------------------------------------------------

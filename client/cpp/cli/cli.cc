@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "client/cpp/cli/command.h"
 #include "client/cpp/cli/demo.h"
+#include "client/cpp/service_config.h"
 #include "client/cpp/suppliers_client.h"
 #include "common/file_contents.h"
 
@@ -52,7 +53,11 @@ void PrintHelp(const std::vector<Command>& commands, std::FILE* out) {
                "a fresh database and check every result\n\n"
                "global options:\n"
                "  --target HOST:PORT  server address (default 127.0.0.1:50051,"
-               " or $SUPPLIERS_TARGET)\n"
+               " or $SUPPLIERS_TARGET);\n"
+               "                      dns:///NAME:PORT spreads calls over "
+               "every address of NAME\n"
+               "  --load-balancing P  round_robin (default), pick_first, or "
+               "none (no service config)\n"
                "  --deadline D        deadline per call, retries included "
                "(default 5s); imports,\n"
                "                      exports and drawings get 10 min, "
@@ -127,6 +132,15 @@ int Run(const std::vector<std::string>& argv) {
       globals.tls_server_name = take_value();
     } else if (name == "--token-file") {
       globals.token_file = take_value();
+    } else if (name == "--load-balancing") {
+      globals.load_balancing = take_value();
+      if (globals.load_balancing != kRoundRobin &&
+          globals.load_balancing != kPickFirst &&
+          globals.load_balancing != "none") {
+        throw UsageError{absl::StrCat(
+            "--load-balancing wants round_robin, pick_first or none, not \"",
+            globals.load_balancing, "\"")};
+      }
     } else if (name == "--deadline") {
       const std::string text = take_value();
       if (!absl::ParseDuration(text, &globals.deadline) ||
@@ -150,6 +164,8 @@ int Run(const std::vector<std::string>& argv) {
   options.tls_cert_file = globals.tls_cert_file;
   options.tls_key_file = globals.tls_key_file;
   options.tls_server_name = globals.tls_server_name;
+  options.load_balancing =
+      globals.load_balancing == "none" ? "" : globals.load_balancing;
   options.token = ReadToken(globals);
   absl::StatusOr<std::unique_ptr<SuppliersClient>> connected =
       SuppliersClient::Create(std::move(options));

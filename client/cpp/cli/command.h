@@ -33,6 +33,8 @@ struct Globals {
   std::string tls_key_file;
   std::string tls_server_name;
   std::string token_file;
+  // ClientOptions::load_balancing; "none" becomes "".
+  std::string load_balancing = "round_robin";
 };
 
 // Returns the exit code (cli.h).

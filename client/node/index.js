@@ -46,6 +46,79 @@ const LOADER_OPTIONS = {
 const UPLOAD_CHUNK_BYTES = 1 << 20;
 const ERROR_DOMAIN = 'suppliers.v1';
 
+// The default service config of connect() (client-side load balancing): the
+// same as ../service_config.json and the C++ client's
+// client/cpp/service_config.h (tests/e2e/load_balancing_test.sh checks this
+// copy against that file). round_robin spreads calls over every address
+// the target resolves to ('dns:///name:port') and skips a replica that
+// stopped; reads (Get*, List*, BatchGet*, Export*, DownloadDrawing,
+// GetDrawingMetadata, Health/Check) are retried on UNAVAILABLE, up to 4
+// attempts with 0.1 s backoff doubling up to 1 s, each on the next replica
+// (a stream only until its first response); writes never; unary calls are
+// capped at 30 s (a shorter deadline wins), streams not at all.
+const RETRY_POLICY = {
+  maxAttempts: 4,
+  initialBackoff: '0.1s',
+  maxBackoff: '1s',
+  backoffMultiplier: 2,
+  retryableStatusCodes: ['UNAVAILABLE'],
+};
+const SERVICE_CONFIG = {
+  loadBalancingConfig: [{ round_robin: {} }],
+  methodConfig: [
+    {
+      name: [
+      { service: 'grpc.health.v1.Health', method: 'Check' },
+      { service: 'suppliers.v1.VendorService', method: 'GetVendor' },
+      { service: 'suppliers.v1.VendorService', method: 'ListVendors' },
+      { service: 'suppliers.v1.VendorService', method: 'BatchGetVendors' },
+      { service: 'suppliers.v1.PartService', method: 'GetPart' },
+      { service: 'suppliers.v1.PartService', method: 'ListParts' },
+      { service: 'suppliers.v1.PartService', method: 'BatchGetParts' },
+      { service: 'suppliers.v1.PartService', method: 'ListPartsByVendor' },
+      { service: 'suppliers.v1.PartService', method: 'ListPartVendorPairs' },
+      { service: 'suppliers.v1.DrawingService', method: 'GetDrawingMetadata' },
+      ],
+      timeout: '30s',
+      retryPolicy: RETRY_POLICY,
+    },
+    {
+      name: [
+      { service: 'suppliers.v1.VendorService', method: 'ExportVendors' },
+      { service: 'suppliers.v1.PartService', method: 'ExportParts' },
+      { service: 'suppliers.v1.PartService', method: 'ExportPartVendorPairs' },
+      { service: 'suppliers.v1.DrawingService', method: 'DownloadDrawing' },
+      ],
+      retryPolicy: RETRY_POLICY,
+    },
+    {
+      name: [
+      { service: 'suppliers.v1.VendorService', method: 'CreateVendor' },
+      { service: 'suppliers.v1.VendorService', method: 'BatchCreateVendors' },
+      { service: 'suppliers.v1.VendorService', method: 'UpdateVendor' },
+      { service: 'suppliers.v1.VendorService', method: 'DeleteVendor' },
+      { service: 'suppliers.v1.PartService', method: 'CreatePart' },
+      { service: 'suppliers.v1.PartService', method: 'UpdatePart' },
+      { service: 'suppliers.v1.PartService', method: 'DeletePart' },
+      { service: 'suppliers.v1.PartService', method: 'AddPartVendors' },
+      { service: 'suppliers.v1.PartService', method: 'RemovePartVendors' },
+      { service: 'suppliers.v1.PartService', method: 'AddPartWithNewVendor' },
+      { service: 'suppliers.v1.DrawingService', method: 'DeleteDrawing' },
+      ],
+      timeout: '30s',
+    },
+  ],
+};
+const LOAD_BALANCING_POLICIES = ['round_robin', 'pick_first'];
+
+/** SERVICE_CONFIG as JSON with `policy` ('round_robin' or 'pick_first'). */
+function serviceConfigJson(policy = 'round_robin') {
+  if (!LOAD_BALANCING_POLICIES.includes(policy)) {
+    throw new TypeError(`loadBalancing must be one of ${LOAD_BALANCING_POLICIES.join(', ')} or null, not ${policy}`);
+  }
+  return JSON.stringify({ ...SERVICE_CONFIG, loadBalancingConfig: [{ [policy]: {} }] });
+}
+
 // A bundle from before a proto was added lacks its file: say so, not
 // protobufjs' ENOENT.
 const missingProto = SERVICE_FILES.find((f) => !fs.existsSync(path.join(PROTO_DIR, f)));
@@ -108,12 +181,22 @@ function loadServices() {
 const v1 = loadServices();
 
 /**
- * Connects to `target` ("host:port"). Plaintext unless `credentials` (from
- * grpc.credentials) is given. Returns the grpc-js clients `vendors`,
- * `parts`, `drawings` and `changes` (ChangeFeedService), which share one
- * channel, and close().
+ * Connects to `target` ("host:port", or "dns:///name:port" to spread calls
+ * over every address of the name). Plaintext unless `credentials` (from
+ * grpc.credentials) is given. `options` are grpc-js channel options, plus
+ * `loadBalancing`: 'round_robin' (default) or 'pick_first' picks the policy
+ * of the default service config (SERVICE_CONFIG), null leaves the config
+ * out, as does a 'grpc.service_config' of your own. Returns the grpc-js
+ * clients `vendors`, `parts`, `drawings` and `changes` (ChangeFeedService),
+ * which share one channel, and close().
  */
-function connect(target, credentials = grpc.credentials.createInsecure(), options = {}) {
+function connect(target, credentials = grpc.credentials.createInsecure(), connectOptions = {}) {
+  const { loadBalancing = 'round_robin', ...options } = connectOptions;
+  if (loadBalancing !== null && options['grpc.service_config'] === undefined) {
+    options['grpc.service_config'] = serviceConfigJson(loadBalancing);
+    // Ours, not one a DNS TXT record might carry.
+    options['grpc.service_config_disable_resolution'] = 1;
+  }
   const vendors = new v1.VendorService(target, credentials, options);
   const channelOverride = vendors.getChannel();
   const parts = new v1.PartService(target, credentials, { ...options, channelOverride });
@@ -290,5 +373,7 @@ module.exports = {
   status: grpc.status,
   ERROR_DOMAIN,
   LOADER_OPTIONS,
+  SERVICE_CONFIG,
+  serviceConfigJson,
   UPLOAD_CHUNK_BYTES,
 };

@@ -9,8 +9,10 @@
 # (client/cpp/service_config.h), load_balancing_driver (one channel)
 # spreads 60 ListVendors calls over all three servers, counted in each
 # server's access log; pick_first sends them all to one; gRPC's native
-# resolver spreads them too; then one server is stopped (SIGTERM) and 60
-# more calls on the same channel all succeed, spread over the other two.
+# resolver spreads them too; the Python and Node clients (their copies of
+# the config, checked against client/service_config.json like Go's) spread
+# theirs; then one server is stopped (SIGTERM) and 60 more calls on the
+# same channel all succeed, spread over the other two.
 # Needs root (or unprivileged user namespaces) for unshare --mount.
 # Usage: load_balancing_test.sh REPO BUILD_DIR DRIVER
 set -euo pipefail
@@ -164,6 +166,48 @@ report
 for i in 1 2 3; do
   check "native resolver: server 127.0.0.$i got a share" test "$(delta $i)" -ge 1
 done
+
+# --- the Python and Node clients: the same config, the same spread ---------
+PY=${SUPPLIERS_PYTHON:-/usr/bin/python3}
+"$REPO/client/python/generate.sh" >"$work/py-generate.log" 2>&1 || fail "python generate.sh: $(cat "$work/py-generate.log")"
+check "Python's SERVICE_CONFIG is client/service_config.json" \
+  env PYTHONPATH="$REPO/client/python" "$PY" -c 'import json, sys, suppliers_client as sc
+assert sc.SERVICE_CONFIG == json.load(open(sys.argv[1]))' "$REPO/client/service_config.json"
+snapshot
+in_ns env PYTHONPATH="$REPO/client/python" "$PY" -c 'import sys, suppliers_client as sc
+with sc.connect(sys.argv[1]) as c:
+    for _ in range(30):
+        c.vendors.ListVendors(sc.vendor_pb2.ListVendorsRequest(page_size=1), timeout=10)' \
+  "$TARGET" >"$work/python.out" 2>&1 || fail "python client through $TARGET: $(cat "$work/python.out")"
+check "python: 30 calls through $TARGET, none failed, logged" wait_total 30 1 2 3
+report
+for i in 1 2 3; do
+  check "python: server 127.0.0.$i got a share" test "$(delta $i)" -ge 3
+done
+
+"$REPO/client/node/generate.sh" >"$work/node-generate.log" 2>&1 || fail "node generate.sh: $(cat "$work/node-generate.log")"
+check "Node's SERVICE_CONFIG is client/service_config.json" \
+  node -e 'require("assert").deepStrictEqual(require(process.argv[1]).SERVICE_CONFIG,
+    JSON.parse(require("fs").readFileSync(process.argv[2])))' "$REPO/client/node" "$REPO/client/service_config.json"
+snapshot
+in_ns node -e 'const { connect, call } = require(process.argv[1]);
+(async () => {
+  const c = connect(process.argv[2]);
+  for (let i = 0; i < 30; i++) await call(c.vendors, "listVendors", { pageSize: 1 });
+  c.close();
+})().catch((e) => { console.error(e); process.exit(1); });' "$REPO/client/node" "$TARGET" \
+  >"$work/node.out" 2>&1 || fail "node client through $TARGET: $(cat "$work/node.out")"
+check "node: 30 calls through $TARGET, none failed, logged" wait_total 30 1 2 3
+report
+for i in 1 2 3; do
+  check "node: server 127.0.0.$i got a share" test "$(delta $i)" -ge 3
+done
+
+# Go: the copy is the shared file and grpc-go accepts it (go test).
+"$REPO/client/go/generate.sh" >"$work/go-generate.log" 2>&1 || fail "go generate.sh: $(cat "$work/go-generate.log")"
+check "Go's ServiceConfig is client/service_config.json, and Dial takes it" \
+  bash -c 'eval "$("$1/client/go/generate.sh" --env)" && go test github.com/suppliers-grpc/suppliers/client/go/suppliers >"$2/go-test.log" 2>&1 || { cat "$2/go-test.log"; exit 1; }' \
+  sh "$REPO" "$work"
 
 # --- one replica stops: the same channel goes on with the other two --------
 kill -TERM "${pid[2]}"

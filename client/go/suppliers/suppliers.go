@@ -34,13 +34,21 @@ type Client struct {
 	Drawings suppliersv1.DrawingServiceClient
 }
 
-// Dial connects to target ("host:port"). Without options the connection is
+// Dial connects to target ("host:port", or "dns:///name:port" to spread
+// calls over every address of the name). Without options the connection is
 // plaintext; pass grpc.WithTransportCredentials(...) (and per-RPC
-// credentials for a server that requires tokens) to use TLS instead.
+// credentials for a server that requires tokens) to use TLS instead. The
+// connection gets the default service config (ServiceConfig: round_robin,
+// retries of reads, 30 s cap on unary calls) and ignores one from DNS; a
+// later grpc.WithDefaultServiceConfig (or WithLoadBalancing) replaces it.
 func Dial(target string, opts ...grpc.DialOption) (*Client, error) {
 	if len(opts) == 0 {
 		opts = []grpc.DialOption{grpc.WithInsecure()}
 	}
+	opts = append([]grpc.DialOption{
+		grpc.WithDefaultServiceConfig(ServiceConfig),
+		grpc.WithDisableServiceConfig(),
+	}, opts...)
 	conn, err := grpc.Dial(target, opts...)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,8 @@ from suppliers_client import part_pb2 as p, vendor_pb2 as v
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--target", default="127.0.0.1:50051")
+    ap.add_argument("--target", default="127.0.0.1:50051",
+                    help="HOST:PORT, or dns:///NAME:PORT for every replica of NAME")
     ap.add_argument("--ca-file", help="TLS: the CA of the server's certificate")
     ap.add_argument("--token-file", help="a JWT sent as `authorization: Bearer`")
     args = ap.parse_args()

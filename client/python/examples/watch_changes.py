@@ -47,7 +47,8 @@ def describe(e):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--target", default="127.0.0.1:50051")
+    ap.add_argument("--target", default="127.0.0.1:50051",
+                    help="HOST:PORT, or dns:///NAME:PORT for every replica of NAME")
     ap.add_argument("--after", type=int, default=None,
                     help="resume after this sequence, a checkpoint "
                          "(default: changes from now on)")

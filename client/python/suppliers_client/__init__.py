@@ -35,6 +35,10 @@ from suppliers_client.drawings import (  # noqa: F401
     upload_drawing,
 )
 from suppliers_client.errors import ErrorDetails, error_details  # noqa: F401
+from suppliers_client.service_config import (  # noqa: F401
+    SERVICE_CONFIG,
+    service_config_json,
+)
 
 __version__ = "0.1.0"
 

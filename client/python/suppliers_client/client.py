@@ -8,6 +8,7 @@ from suppliers_client._proto import (
     part_pb2_grpc,
     vendor_pb2_grpc,
 )
+from suppliers_client.service_config import service_config_json
 
 
 class _MetadataInterceptor(grpc.UnaryUnaryClientInterceptor,
@@ -84,8 +85,15 @@ def _read(path):
 
 def connect(target, *, tls=False, ca_file=None, cert_file=None, key_file=None,
             server_name=None, token=None, token_file=None, interceptors=(),
-            options=()):
+            options=(), load_balancing="round_robin"):
     """Opens a channel to ``target`` ("host:port") and returns a Client.
+
+    target: "host:port", or "dns:///name:port" to spread calls over every
+    address of the name (several replicas). The channel gets the default
+    service config (suppliers_client.service_config: ``load_balancing``,
+    "round_robin" or "pick_first", retries of reads on UNAVAILABLE, 30 s
+    cap on unary calls); load_balancing=None, or a "grpc.service_config" in
+    ``options``, leaves it out.
 
     tls: use TLS (implied by ca_file/cert_file); ca_file: PEM of the CA that
     signed the server's certificate (default: the system roots); cert_file +
@@ -100,6 +108,12 @@ def connect(target, *, tls=False, ca_file=None, cert_file=None, key_file=None,
             raise ValueError("pass token or token_file, not both")
         token = _read(token_file).decode().strip()
     options = list(options)
+    if load_balancing is not None and not any(
+            key == "grpc.service_config" for key, _ in options):
+        options.append(("grpc.service_config",
+                        service_config_json(load_balancing)))
+        # Ours, not one a DNS TXT record might carry.
+        options.append(("grpc.service_config_disable_resolution", 1))
     if tls or ca_file or cert_file:
         if (cert_file is None) != (key_file is None):
             raise ValueError("cert_file and key_file go together")

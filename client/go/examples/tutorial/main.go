@@ -26,7 +26,7 @@ import (
 )
 
 var (
-	target       = flag.String("target", "127.0.0.1:50051", "server address host:port")
+	target       = flag.String("target", "127.0.0.1:50051", "server address host:port, or dns:///name:port for every replica of name")
 	drawingBytes = flag.Int("drawing_bytes", 3<<20+12345, "size of the pseudo-random drawing uploaded")
 )
 

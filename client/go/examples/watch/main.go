@@ -20,7 +20,7 @@ import (
 )
 
 var (
-	target = flag.String("target", "127.0.0.1:50051", "server address host:port")
+	target = flag.String("target", "127.0.0.1:50051", "server address host:port, or dns:///name:port for every replica of name")
 	after  = flag.Int64("after", -1, "resume after this sequence, a checkpoint (default: changes from now on)")
 	count  = flag.Int("count", 0, "stop after this many events (0: until interrupted)")
 )

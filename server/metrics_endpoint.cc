@@ -56,8 +56,34 @@ class ServerGaugesCollectable final : public prometheus::Collectable {
         Gauge("suppliers_work_queue_depth",
               "Tasks waiting in the work queue for a worker");
     AddValue(depth, gauges_.queue_depth());
-    return {std::move(connections), std::move(max_connections),
-            std::move(waiters), std::move(depth)};
+    std::vector<prometheus::MetricFamily> families;
+    families.push_back(std::move(connections));
+    families.push_back(std::move(max_connections));
+    families.push_back(std::move(waiters));
+    families.push_back(std::move(depth));
+    if (gauges_.replicas) {
+      prometheus::MetricFamily usable =
+          Gauge("suppliers_db_replica_usable",
+                "1 while reads may go to the read replica (reachable, a "
+                "standby, within --replica_max_lag)");
+      prometheus::MetricFamily lag =
+          Gauge("suppliers_db_replica_lag_seconds",
+                "Replay lag the last probe measured (-1: unknown)");
+      prometheus::MetricFamily reads = Gauge(
+          "suppliers_db_replica_reads", "Reads sent to the replica so far");
+      for (const ReplicaSet::ReplicaStatus& replica : gauges_.replicas()) {
+        // The redacted description (host, port, database; no password).
+        std::vector<prometheus::ClientMetric::Label> label = {
+            {"replica", replica.description}};
+        AddValue(usable, replica.usable ? 1 : 0, label);
+        AddValue(lag, absl::ToDoubleSeconds(replica.lag), label);
+        AddValue(reads, static_cast<double>(replica.reads), label);
+      }
+      families.push_back(std::move(usable));
+      families.push_back(std::move(lag));
+      families.push_back(std::move(reads));
+    }
+    return families;
   }
 
  private:

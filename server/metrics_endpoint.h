@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/db/pool.h"
+#include "server/db/replica_set.h"
 
 namespace prometheus {
 class Exposer;
@@ -23,6 +24,8 @@ struct ServerGauges {
   std::function<ConnectionPool::Stats()> pool;
   int pool_max_connections = 0;
   std::function<int()> queue_depth;
+  // The read replicas' state; unset when the server has none.
+  std::function<std::vector<ReplicaSet::ReplicaStatus>()> replicas;
 };
 
 // Serves /metrics while it lives; turns recording on (Metrics::Enable).

@@ -248,6 +248,11 @@ absl::StatusOr<std::unique_ptr<SuppliersServer>> SuppliersServer::Start(
     gauges.queue_depth = [queue = self->work_queue_.get()] {
       return queue->queued();
     };
+    if (self->replicas_ != nullptr) {
+      gauges.replicas = [replicas = self->replicas_.get()] {
+        return replicas->Status();
+      };
+    }
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint =
         MetricsEndpoint::Start(opts.metrics_listen, std::move(gauges));
     if (!endpoint.ok()) return endpoint.status();

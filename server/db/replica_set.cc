@@ -3,8 +3,13 @@
 // choice of the replica a read runs on (or none: the primary).
 #include "server/db/replica_set.h"
 
+#include <poll.h>
+
 #include <cstdio>
+#include <memory>
+#include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -12,7 +17,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "pqxx/pqxx"
 #include "server/base/log.h"
 
 namespace suppliers {
@@ -29,6 +33,51 @@ constexpr char kReplicaProbe[] =
     "-1)::float8";
 constexpr char kPrimaryPosition[] = "SELECT pg_current_wal_lsn()::text";
 constexpr absl::Duration kProbeTimeout = absl::Seconds(2);
+
+// Runs `sql` (no parameters) on `connection` and returns the text of its
+// first row, all within `timeout` even if the server stops answering (a
+// SIGSTOPped or partitioned replica): libpq's blocking calls would wait
+// forever, so this polls the socket. Throws on an error, no row, or the
+// timeout (after asking the server to cancel); the caller then drops the
+// connection.
+std::vector<std::string> QueryRow(PgConnection& connection, const char* sql,
+                                  absl::Duration timeout) {
+  PGconn* raw = connection.raw_handle();
+  if (raw == nullptr || PQsendQuery(raw, sql) != 1) {
+    throw std::runtime_error("probe: cannot send the query");
+  }
+  const absl::Time deadline = absl::Now() + timeout;
+  std::unique_ptr<PGresult, decltype(&PQclear)> first(nullptr, &PQclear);
+  while (true) {
+    while (PQisBusy(raw) == 1) {
+      const int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+      pollfd socket{PQsocket(raw), POLLIN, 0};
+      if (left_ms <= 0 || poll(&socket, 1, static_cast<int>(left_ms)) == 0) {
+        connection.Cancel();
+        throw std::runtime_error("probe: no answer within its timeout");
+      }
+      if (PQconsumeInput(raw) != 1) {
+        throw std::runtime_error("probe: connection lost");
+      }
+    }
+    PGresult* result = PQgetResult(raw);
+    if (result == nullptr) break;
+    if (first == nullptr) {
+      first.reset(result);
+    } else {
+      PQclear(result);
+    }
+  }
+  if (first == nullptr || PQresultStatus(first.get()) != PGRES_TUPLES_OK ||
+      PQntuples(first.get()) < 1) {
+    throw std::runtime_error("probe: the query failed");
+  }
+  std::vector<std::string> row;
+  for (int column = 0; column < PQnfields(first.get()); ++column) {
+    row.emplace_back(PQgetvalue(first.get(), 0, column));
+  }
+  return row;
+}
 
 }  // namespace
 
@@ -128,9 +177,11 @@ void ReplicaSet::ReportUnavailable(ConnectionPool* pool) {
 std::vector<ReplicaSet::ReplicaStatus> ReplicaSet::Status() const {
   std::vector<ReplicaStatus> status;
   for (const auto& replica : replicas_) {
-    status.push_back({replica->description, replica->usable.load(),
-                      absl::Milliseconds(replica->lag_ms.load()),
-                      replica->replay_lsn.load(), replica->reads.load()});
+    const int64_t lag_ms = replica->lag_ms.load();
+    status.push_back(
+        {replica->description, replica->usable.load(),
+         lag_ms < 0 ? absl::Seconds(-1) : absl::Milliseconds(lag_ms),
+         replica->replay_lsn.load(), replica->reads.load()});
   }
   return status;
 }
@@ -151,11 +202,11 @@ std::unique_ptr<PgConnection> ReplicaSet::Connect(const std::string& conninfo) {
   auto connection = std::make_unique<PgConnection>(
       conninfo, ConnectLimits{absl::Now() + kProbeTimeout,
                               [this] { return abandon_.load(); }});
-  // A session of its own (never through a transaction-pooling proxy's
-  // shared sessions: probes connect to the databases themselves).
-  pqxx::nontransaction(*connection)
-      .exec(absl::StrCat("SET statement_timeout = ",
-                         absl::ToInt64Milliseconds(kProbeTimeout)));
+  // Bounded on the server too, so a probe stuck behind a lock ends there.
+  // (Probes connect to the servers themselves, never through a
+  // transaction-pooling proxy, so a session setting is the probe's own.)
+  QueryRow(*connection, "SELECT set_config('statement_timeout', '2000', false)",
+           kProbeTimeout);
   return connection;
 }
 
@@ -164,8 +215,8 @@ std::optional<uint64_t> ReplicaSet::PrimaryPosition() {
     if (primary_probe_ == nullptr || !primary_probe_->is_open()) {
       primary_probe_ = Connect(options_.primary_conninfo);
     }
-    pqxx::nontransaction txn(*primary_probe_);
-    return ParseLsn(txn.exec1(kPrimaryPosition)[0].as<std::string>());
+    return ParseLsn(
+        QueryRow(*primary_probe_, kPrimaryPosition, kProbeTimeout).at(0));
   } catch (const std::exception&) {
     primary_probe_.reset();
     return std::nullopt;
@@ -195,11 +246,14 @@ void ReplicaSet::Probe(Replica& replica, std::optional<uint64_t> primary_lsn) {
       absl::MutexLock lock(&mu_);
       replica.probe = std::move(connection);
     }
-    pqxx::nontransaction txn(*replica.probe);
-    const pqxx::row row = txn.exec1(kReplicaProbe);
-    const bool in_recovery = row[0].as<bool>();
-    const std::optional<uint64_t> replayed = ParseLsn(row[1].as<std::string>());
-    const double since_last_commit = row[2].as<double>();
+    const std::vector<std::string> row =
+        QueryRow(*replica.probe, kReplicaProbe, kProbeTimeout);
+    const bool in_recovery = row.at(0) == "t";
+    const std::optional<uint64_t> replayed = ParseLsn(row.at(1));
+    double since_last_commit = -1;
+    if (!absl::SimpleAtod(row.at(2), &since_last_commit)) {
+      since_last_commit = -1;
+    }
     if (!in_recovery) {
       state = "not a standby (promoted?)";
     } else if (!replayed.has_value()) {

@@ -70,7 +70,7 @@ class ReplicaSet {
     std::string description;
     bool usable = false;
     // The replay lag the last probe measured (zero when caught up).
-    absl::Duration lag;
+    absl::Duration lag;  // -1 s: unknown
     uint64_t replay_lsn = 0;
     int64_t reads = 0;  // reads sent to it so far
   };

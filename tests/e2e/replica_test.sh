@@ -52,8 +52,10 @@ check "the primary streams to it" \
   eventually 10 test "$(primary_psql 'SELECT count(*) FROM pg_stat_replication')" = 1
 
 port=$(free_port)
+metrics_port=$(free_port)
 "$SERVER" --listen "127.0.0.1:$port" --database "$CONNINFO" \
   --replica_database "$REPLICA" --replica_max_lag 2s --health_interval 250ms \
+  --metrics_listen "127.0.0.1:$metrics_port" \
   2>"$work/server.log" &
 server=$!
 CLEANUP+=("kill -KILL $server")
@@ -66,3 +68,9 @@ eventually 10 grep -qs '"msg":"suppliers-server listening"' "$work/server.log" |
   fail "replica_test.py; the server's log ends: $(tail -n 20 "$work/server.log")"
 check "the server logged the replica usable, then skipped" \
   bash -c "grep -q 'read replica usable' '$work/server.log' && grep -q 'read replica skipped' '$work/server.log'"
+# The replica is stopped now: the metrics say so, and count the reads it had.
+"$PY" -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$metrics_port/metrics').read().decode())" >"$work/metrics.txt"
+check "metrics: the stopped replica is not usable" \
+  grep -qE "^suppliers_db_replica_usable\{replica=\".*port=.?$replica_port.*\"\} 0$" "$work/metrics.txt"
+reads=$(grep -E '^suppliers_db_replica_reads\{' "$work/metrics.txt" | awk '{print int($NF)}')
+check "metrics: reads sent to the replica ($reads)" test "${reads:-0}" -gt 100

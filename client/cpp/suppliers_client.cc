@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "common/file_contents.h"
 #include "common/sha256.h"
+#include "common/wal_position.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -237,6 +238,23 @@ void SuppliersClient::Prepare(grpc::ClientContext* context,
   for (const auto& [key, value] : options_.metadata) {
     context->AddMetadata(key, value);
   }
+  if (options_.read_your_writes) {
+    if (const uint64_t lsn = last_commit_lsn_.load(); lsn != 0) {
+      context->AddMetadata(kMinLsnHeader, FormatLsn(lsn));
+    }
+  }
+}
+
+void SuppliersClient::NoteCommit(const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  const auto it = trailers.find(kCommitLsnHeader);
+  if (it == trailers.end()) return;
+  const std::optional<uint64_t> lsn =
+      ParseLsn(absl::string_view(it->second.data(), it->second.size()));
+  if (!lsn.has_value()) return;
+  uint64_t seen = last_commit_lsn_.load();
+  while (seen < *lsn && !last_commit_lsn_.compare_exchange_weak(seen, *lsn)) {
+  }
 }
 
 absl::Status SuppliersClient::Call(
@@ -253,6 +271,7 @@ absl::Status SuppliersClient::Call(
     grpc::ClientContext context;
     Prepare(&context, deadline);
     const grpc::Status status = rpc(&context);
+    NoteCommit(context);
     if (status.ok()) return absl::OkStatus();
     const bool retry = safe_to_retry &&
                        status.error_code() == grpc::StatusCode::UNAVAILABLE &&
@@ -382,6 +401,7 @@ absl::StatusOr<v1::UploadDrawingResponse> SuppliersClient::UploadDrawing(
   // When the server refused early, Finish() reports why.
   if (open) writer->WritesDone();
   const grpc::Status status = writer->Finish();
+  NoteCommit(context);
   if (!status.ok()) return FromGrpcStatus(status);
   return response;
 }
@@ -462,8 +482,10 @@ absl::StatusOr<v1::ImportSummary> SuppliersClient::ImportVendorsCsv(
   Prepare(&context, absl::Now() + options_.stream_deadline);
   v1::ImportVendorsResponse response;
   auto writer = vendors_->ImportVendors(&context, &response);
-  return SendImport(context, *writer, response,
-                    CsvChunks<v1::ImportVendorsRequest>(csv));
+  absl::StatusOr<v1::ImportSummary> summary = SendImport(
+      context, *writer, response, CsvChunks<v1::ImportVendorsRequest>(csv));
+  NoteCommit(context);
+  return summary;
 }
 
 absl::StatusOr<v1::ImportSummary> SuppliersClient::ImportVendors(
@@ -472,11 +494,14 @@ absl::StatusOr<v1::ImportSummary> SuppliersClient::ImportVendors(
   Prepare(&context, absl::Now() + options_.stream_deadline);
   v1::ImportVendorsResponse response;
   auto writer = vendors_->ImportVendors(&context, &response);
-  return SendImport(context, *writer, response,
-                    RowBatches<v1::ImportVendorsRequest>(
-                        vendors, [](v1::ImportVendorsRequest* message) {
-                          return message->mutable_vendors();
-                        }));
+  absl::StatusOr<v1::ImportSummary> summary =
+      SendImport(context, *writer, response,
+                 RowBatches<v1::ImportVendorsRequest>(
+                     vendors, [](v1::ImportVendorsRequest* message) {
+                       return message->mutable_vendors();
+                     }));
+  NoteCommit(context);
+  return summary;
 }
 
 absl::StatusOr<v1::ImportSummary> SuppliersClient::ImportPartsCsv(
@@ -485,8 +510,10 @@ absl::StatusOr<v1::ImportSummary> SuppliersClient::ImportPartsCsv(
   Prepare(&context, absl::Now() + options_.stream_deadline);
   v1::ImportPartsResponse response;
   auto writer = parts_->ImportParts(&context, &response);
-  return SendImport(context, *writer, response,
-                    CsvChunks<v1::ImportPartsRequest>(csv));
+  absl::StatusOr<v1::ImportSummary> summary = SendImport(
+      context, *writer, response, CsvChunks<v1::ImportPartsRequest>(csv));
+  NoteCommit(context);
+  return summary;
 }
 
 absl::StatusOr<v1::ImportSummary> SuppliersClient::ImportParts(
@@ -495,11 +522,14 @@ absl::StatusOr<v1::ImportSummary> SuppliersClient::ImportParts(
   Prepare(&context, absl::Now() + options_.stream_deadline);
   v1::ImportPartsResponse response;
   auto writer = parts_->ImportParts(&context, &response);
-  return SendImport(context, *writer, response,
-                    RowBatches<v1::ImportPartsRequest>(
-                        parts, [](v1::ImportPartsRequest* message) {
-                          return message->mutable_parts();
-                        }));
+  absl::StatusOr<v1::ImportSummary> summary =
+      SendImport(context, *writer, response,
+                 RowBatches<v1::ImportPartsRequest>(
+                     parts, [](v1::ImportPartsRequest* message) {
+                       return message->mutable_parts();
+                     }));
+  NoteCommit(context);
+  return summary;
 }
 
 absl::Status SuppliersClient::ExportVendors(

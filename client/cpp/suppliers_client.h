@@ -7,6 +7,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <istream>
@@ -58,6 +59,13 @@ struct ClientOptions {
   // initial_backoff, doubling, at most 1 s (gRPC) or uncapped (library).
   int max_attempts = 4;
   absl::Duration initial_backoff = absl::Milliseconds(100);
+  // Read your writes across replicas: after a write the server answered
+  // with its commit position (x-suppliers-commit-lsn, servers with read
+  // replicas), this client's later calls ask for it (x-suppliers-min-lsn),
+  // so their reads run only where that write is visible: a caught-up
+  // replica or the primary. Off: reads may briefly miss this client's own
+  // writes (at most the server's --replica_max_lag).
+  bool read_your_writes = true;
   // Extra metadata sent with every call.
   std::vector<std::pair<std::string, std::string>> metadata;
   // A bearer token (JWT) sent as `authorization: Bearer <token>` with every
@@ -234,10 +242,14 @@ class SuppliersClient {
       const std::function<grpc::Status(grpc::ClientContext*)>& rpc);
   // Sets the deadline (none for absl::InfiniteFuture()) and the metadata.
   void Prepare(grpc::ClientContext* context, absl::Time deadline) const;
+  // Remembers the commit position a finished call's trailers carry.
+  void NoteCommit(const grpc::ClientContext& context);
 
   ClientOptions options_;
   // The channel's service config retries the reads (ServiceConfigJson).
   bool channel_retries_reads_ = false;
+  // The newest commit position this client's writes returned (0: none).
+  std::atomic<uint64_t> last_commit_lsn_{0};
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<v1::VendorService::Stub> vendors_;

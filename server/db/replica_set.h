@@ -16,15 +16,11 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/wal_position.h"
 #include "server/db/pg_connection.h"
 #include "server/db/pool.h"
 
 namespace suppliers {
-
-// A WAL position as PostgreSQL prints a pg_lsn ("16/B374D848"), and back.
-// nullopt for anything else.
-std::optional<uint64_t> ParseLsn(absl::string_view text);
-std::string FormatLsn(uint64_t lsn);
 
 struct ReplicaSetOptions {
   // libpq conninfo of each replica (hold passwords: never logged).

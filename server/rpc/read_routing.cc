@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "server/db/replica_set.h"
+#include "common/wal_position.h"
 
 namespace suppliers {
 namespace {

@@ -9,19 +9,12 @@
 #include <map>
 
 #include "absl/status/statusor.h"
+#include "common/wal_position.h"
 #include "server/db/call_context.h"
 
 namespace suppliers {
 
-// Request: "primary" sends the call's reads to the primary; "any" (the
-// default) lets them go to a usable replica.
-inline constexpr char kReadFromHeader[] = "x-suppliers-read-from";
-// Request: a WAL position ("16/B374D848", from kCommitLsnHeader): reads run
-// only where it has been replayed, so the caller sees its own writes.
-inline constexpr char kMinLsnHeader[] = "x-suppliers-min-lsn";
-// Response (trailing metadata) of a call that committed a write, when the
-// server has read replicas: the WAL position at or past its commit.
-inline constexpr char kCommitLsnHeader[] = "x-suppliers-commit-lsn";
+// The header names are in common/wal_position.h.
 
 // The routing the call's headers ask for. INVALID_ARGUMENT naming the
 // header for a value that is not one of the above (nothing runs).

@@ -66,6 +66,10 @@ class FlakyVendors final : public v1::VendorService::Service {
     }
     if (Fail(context)) return Unavailable();
     response->mutable_vendor()->set_vendor_id(1);
+    absl::MutexLock lock(&mu_);
+    if (!commit_lsn_.empty()) {
+      context->AddTrailingMetadata("x-suppliers-commit-lsn", commit_lsn_);
+    }
     return grpc::Status::OK;
   }
   grpc::Status DeleteVendor(grpc::ServerContext* context,
@@ -106,6 +110,16 @@ class FlakyVendors final : public v1::VendorService::Service {
     absl::MutexLock lock(&mu_);
     return client_header_;
   }
+  // What CreateVendor answers as its commit position ("" none).
+  void set_commit_lsn(std::string lsn) {
+    absl::MutexLock lock(&mu_);
+    commit_lsn_ = std::move(lsn);
+  }
+  // x-suppliers-min-lsn of the last call; empty when absent.
+  std::string last_min_lsn() {
+    absl::MutexLock lock(&mu_);
+    return min_lsn_;
+  }
   // grpc-previous-rpc-attempts of the last call; empty when absent.
   std::string last_previous_attempts() {
     absl::MutexLock lock(&mu_);
@@ -128,6 +142,11 @@ class FlakyVendors final : public v1::VendorService::Service {
         attempts == context->client_metadata().end()
             ? ""
             : std::string(attempts->second.data(), attempts->second.size());
+    auto min_lsn = context->client_metadata().find("x-suppliers-min-lsn");
+    min_lsn_ =
+        min_lsn == context->client_metadata().end()
+            ? ""
+            : std::string(min_lsn->second.data(), min_lsn->second.size());
     return calls_ <= failures_;
   }
   static grpc::Status Unavailable() {
@@ -140,6 +159,8 @@ class FlakyVendors final : public v1::VendorService::Service {
   std::vector<std::string> request_ids_ ABSL_GUARDED_BY(mu_);
   std::string client_header_ ABSL_GUARDED_BY(mu_);
   std::string previous_attempts_ ABSL_GUARDED_BY(mu_);
+  std::string commit_lsn_ ABSL_GUARDED_BY(mu_);
+  std::string min_lsn_ ABSL_GUARDED_BY(mu_);
 };
 
 class ClientTest : public ::testing::Test {
@@ -193,6 +214,35 @@ TEST_F(ClientTest, CreatesAreRetriedWithTheSameFreshRequestId) {
   EXPECT_EQ(ids[0], ids[1]);
   EXPECT_EQ(ids[1], ids[2]);
   EXPECT_TRUE(ValidateRequestId("request_id", ids[0]).ok()) << ids[0];
+}
+
+TEST_F(ClientTest, CallsAfterAWriteAskForItsCommitPosition) {
+  Start(/*failures=*/0);
+  v1::GetVendorRequest get;
+  get.set_vendor_id(1);
+  ASSERT_TRUE(client_->GetVendor(get).ok());
+  EXPECT_EQ(service_->last_min_lsn(), "");  // nothing written yet
+  service_->set_commit_lsn("16/B374D848");
+  ASSERT_TRUE(client_->CreateVendor(v1::CreateVendorRequest()).ok());
+  ASSERT_TRUE(client_->GetVendor(get).ok());
+  EXPECT_EQ(service_->last_min_lsn(), "16/B374D848");
+  // An older position (another server's answer) does not move it back.
+  service_->set_commit_lsn("1/0");
+  ASSERT_TRUE(client_->CreateVendor(v1::CreateVendorRequest()).ok());
+  ASSERT_TRUE(client_->GetVendor(get).ok());
+  EXPECT_EQ(service_->last_min_lsn(), "16/B374D848");
+}
+
+TEST_F(ClientTest, ReadYourWritesCanBeTurnedOff) {
+  ClientOptions options;
+  options.read_your_writes = false;
+  Start(/*failures=*/0, options);
+  service_->set_commit_lsn("16/B374D848");
+  ASSERT_TRUE(client_->CreateVendor(v1::CreateVendorRequest()).ok());
+  v1::GetVendorRequest get;
+  get.set_vendor_id(1);
+  ASSERT_TRUE(client_->GetVendor(get).ok());
+  EXPECT_EQ(service_->last_min_lsn(), "");
 }
 
 TEST_F(ClientTest, DeletesAreNeverRetried) {

@@ -7,7 +7,9 @@
 # one streaming replica (--replica_database), made with pg_basebackup on
 # this machine. Prints calls/s and p99 per method and server (median of K
 # runs), the ratios to the primary alone, and where the reads ran (commits
-# counted in pg_stat_database on each PostgreSQL).
+# counted in pg_stat_database on each PostgreSQL), and CreateVendor on the
+# primary alone and with the replica (where each write also reads its commit
+# position for read-your-writes).
 #
 #   bench/replica_reads.sh [--duration 8s] [--repeat K] [BUILD_DIR]
 #
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --duration) DURATION=${2:?--duration D}; shift 2 ;;
     --repeat) REPEAT=${2:?--repeat K}; shift 2 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "replica_reads: unknown flag $1" >&2; exit 2 ;;
     *) BUILD_DIR=$1; shift ;;
   esac
@@ -94,6 +96,12 @@ for ((i = 1; i <= REPEAT; i++)); do
     if [ "$server" = replica ]; then
       echo "{\"label\": \"commits\", \"primary\": $(($(commits "$CONNINFO") - before_primary)), \"replica\": $(($(commits "$REPLICA") - before_replica))}" >>"$work/results.jsonl"
     fi
+    if [ "$server" != workers ]; then
+      # Writes with replicas also read their commit position (one more
+      # statement): what read-your-writes costs them.
+      run "create $server" "${!p}" suppliers.v1.VendorService/CreateVendor \
+        'vendor { vendor_name: "bench new {n}" }' >>"$work/results.jsonl"
+    fi
   done
 done
 
@@ -113,6 +121,12 @@ for what, method in (("get", "GetVendor"), ("list", "ListVendors 50")):
         p99 = median(f"{what} {server}", "p99_ms")
         print(f"  {method:15} {names[server]:24} {rate:8.0f} calls/s p99 {p99:6.2f} ms"
               f"  ratio to primary alone {rate / base:.2f}")
+base = median("create primary", "ok_calls_per_s")
+rate = median("create replica", "ok_calls_per_s")
+print(f"  {'CreateVendor':15} {'primary alone':24} {base:8.0f} calls/s p99 "
+      f"{median('create primary', 'p99_ms'):6.2f} ms")
+print(f"  {'CreateVendor':15} {'with a replica (+LSN)':24} {rate:8.0f} calls/s p99 "
+      f"{median('create replica', 'p99_ms'):6.2f} ms  ratio {rate / base:.2f}")
 c = [r for r in rows if r["label"] == "commits"]
 primary = sum(r["primary"] for r in c)
 replica = sum(r["replica"] for r in c)

@@ -12,7 +12,8 @@
 # resolver spreads them too; the Python and Node clients (their copies of
 # the config, checked against client/service_config.json like Go's) spread
 # theirs; then one server is stopped (SIGTERM) and 60 more calls on the
-# same channel all succeed, spread over the other two.
+# same channel all succeed, spread over the other two; then another is
+# killed (SIGKILL) under 2000 calls, and none of them fails.
 # Needs root (or unprivileged user namespaces) for unshare --mount.
 # Usage: load_balancing_test.sh REPO BUILD_DIR DRIVER
 set -euo pipefail
@@ -225,6 +226,20 @@ report
 check "the stopped server got none" test "$(delta 2)" -eq 0
 check "server 127.0.0.1 got a share (at least 10 of 60)" test "$(delta 1)" -ge 10
 check "server 127.0.0.3 got a share (at least 10 of 60)" test "$(delta 3)" -ge 10
+
+# --- another crashes mid-load (SIGKILL, no GOAWAY): reads still all pass ----
+# Calls in flight on the killed server fail UNAVAILABLE; the channel's
+# retryPolicy sends them again, to the server that is left.
+snapshot
+echo 2000 >&3
+sleep 0.5
+kill -KILL "${pid[3]}"
+eventually 120 answers_at_least 3 || fail "the driver did not answer: $(cat "$work/driver.err")"
+check "2000 calls with server 127.0.0.3 killed under them, none failed" \
+  test "$(sed -n 3p "$work/driver.out")" = 'calls=2000 ok=2000 failed=0 policy=round_robin'
+report
+check "the killed server had a share before its kill, not its half" \
+  bash -c "test $(delta 3) -ge 1 && test $(delta 3) -lt 1000"
 
 exec 3>&-
 status=0

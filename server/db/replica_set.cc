@@ -73,6 +73,7 @@ std::vector<std::string> QueryRow(PgConnection& connection, const char* sql,
     throw std::runtime_error("probe: the query failed");
   }
   std::vector<std::string> row;
+  row.reserve(PQnfields(first.get()));
   for (int column = 0; column < PQnfields(first.get()); ++column) {
     row.emplace_back(PQgetvalue(first.get(), 0, column));
   }

@@ -20,6 +20,11 @@ env_lines() {
 }
 if [ "${1:-}" = "--env" ]; then env_lines; exit 0; fi
 eval "$(env_lines)"
+# Tests run generators side by side (ctest -j) while others build the
+# package: one generator at a time, and output already current is left in
+# place, so a build never finds it half-replaced.
+exec 9>"$HERE/.generate.lock"
+flock 9
 
 # The private GOPATH: src/github.com/suppliers-grpc/suppliers/client/go -> here.
 link=$GOPATH_DIR/src/$IMPORT_PATH
@@ -45,7 +50,9 @@ PATH=$GOPATH_DIR/bin:$PATH protoc \
   --go_out="$tmp" --go_opt=module=$IMPORT_PATH \
   --go-grpc_out="$tmp" --go-grpc_opt=module=$IMPORT_PATH \
   "$REPO"/proto/suppliers/v1/*.proto
-mkdir -p "$out"
-rm -f "$out"/*.pb.go
-cp "$tmp"/suppliersv1/*.pb.go "$out"/
+if ! diff -rq "$tmp/suppliersv1" "$out" >/dev/null 2>&1; then
+  mkdir -p "$out"
+  rm -f "$out"/*.pb.go
+  cp "$tmp"/suppliersv1/*.pb.go "$out"/
+fi
 echo "generated $(find "$out" -name "*.pb.go" | wc -l) files in $out" >&2

@@ -18,6 +18,12 @@ out=$here/suppliers_client/_generated
 command -v "$protoc" >/dev/null || { echo "generate.sh: no protoc (apt-get install protobuf-compiler)" >&2; exit 1; }
 [ -x "$plugin" ] || { echo "generate.sh: no $plugin (apt-get install protobuf-compiler-grpc)" >&2; exit 1; }
 
+# Tests run generators side by side (ctest -j) while others import the
+# package: one generator at a time, and output already current is left in
+# place, so an importer never finds it half-replaced.
+mkdir -p "$here/suppliers_client"
+exec 9>"$here/suppliers_client/.generate.lock"
+flock 9
 tmp=$(mktemp -d "$here/suppliers_client/.generated.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 (
@@ -41,7 +47,11 @@ if grep -rqE '^(from|import) (suppliers|google\.rpc)[. ]' "$tmp"; then
   grep -rnE '^(from|import) (suppliers|google\.rpc)[. ]' "$tmp" >&2
   exit 1
 fi
-rm -rf "$out"
-mv "$tmp" "$out"
+if [ -d "$out" ] && diff -rq -x __pycache__ "$tmp" "$out" >/dev/null; then
+  rm -rf "$tmp"
+else
+  rm -rf "$out"
+  mv "$tmp" "$out"
+fi
 trap - EXIT
 echo "generated $(find "$out" -name '*_pb2*.py' | wc -l) modules in ${out#"$repo"/}"

@@ -119,6 +119,14 @@ plain_port=$(free_port)
 CLEANUP+=("kill -KILL $!")
 eventually 10 grep -qs '"msg":"suppliers-server listening"' "$work/plain.log" ||
   fail "no startup line: $(cat "$work/plain.log")"
+# Let it open and prepare its connections, then have PgBouncer replace its
+# server sessions: from here on no session has the statements the server's
+# connections believe are prepared, whatever the timing.
+eventually 15 grep -qs '"msg":"database reachable, schema current"' "$work/plain.log" ||
+  fail "the plain server never reached the database: $(cat "$work/plain.log")"
+sleep 1
+bouncer "RECONNECT suppliers" >/dev/null || fail "pgbouncer RECONNECT"
+sleep 0.5
 "$PY" - "$plain_port" <<'PYEOF' || fail "without --pgbouncer every call succeeded: the test would not notice the mode missing"
 import sys, concurrent.futures, grpc
 import suppliers_client as sc

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "server/db/statements.h"
 #include "server/rpc/message_codec.h"
 #include "server/store/keyset_list.h"
 #include "server/store/validation.h"
@@ -46,7 +47,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto query = suppliers::NamedListQuery::Prepare(
         {"vendors", list.page_size(), 50, 1000, list.order_by(),
          list.name_contains(), list.page_token()},
-        {"a", "b", "c", "d"});
+        {&suppliers::sql::kVendorListNameAsc,
+         &suppliers::sql::kVendorListNameDesc,
+         &suppliers::sql::kVendorListIdAsc,
+         &suppliers::sql::kVendorListIdDesc});
     RequireInvalidArgument(query.status());
   }
   suppliers::v1::CreatePartRequest create;

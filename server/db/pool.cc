@@ -75,6 +75,46 @@ bool ReturnToIdle(PgConnection& connection, absl::Duration bound) {
   }
 }
 
+// How often a command left running on a returned lease is cancelled again.
+constexpr absl::Duration kCancelRepeat = absl::Milliseconds(50);
+
+// Cancels the command `connection` still runs, again every kCancelRepeat
+// until PostgreSQL answers it or `bound` passes. One request is not enough:
+// a cancel that reaches the backend before it has read the command is
+// ignored, and closing the socket does not stop the command either (a
+// backend notices a vanished client only when it next writes to it), so it
+// would run on to its timeout holding its locks and its backend.
+void CancelUntilAnswered(PgConnection& connection, absl::Duration bound) {
+  PGconn* raw = connection.raw_handle();
+  const absl::Time until = absl::Now() + bound;
+  while (PQtransactionStatus(raw) == PQTRANS_ACTIVE) {
+    connection.Cancel();
+    const absl::Time repeat_at = std::min(until, absl::Now() + kCancelRepeat);
+    while (true) {
+      if (PQconsumeInput(raw) != 1) return;  // the connection is gone
+      while (PQisBusy(raw) == 0) {
+        PGresult* result = PQgetResult(raw);
+        if (result == nullptr) return;  // the command has ended
+        const ExecStatusType status = PQresultStatus(result);
+        PQclear(result);
+        // A COPY waits on the client; closing the socket ends it.
+        if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT ||
+            status == PGRES_COPY_BOTH) {
+          return;
+        }
+      }
+      const int64_t wait_ms =
+          absl::ToInt64Milliseconds(repeat_at - absl::Now());
+      if (wait_ms <= 0) break;
+      pollfd p{PQsocket(raw), POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(wait_ms)) < 0 && errno != EINTR) {
+        return;
+      }
+    }
+    if (absl::Now() >= until) return;
+  }
+}
+
 // How often a waiting caller looks at its cancel scope.
 constexpr absl::Duration kCancelCheck = absl::Milliseconds(50);
 
@@ -334,10 +374,9 @@ void ConnectionPool::Release(Slot slot, bool broken) {
   if (!broken &&
       !ReturnToIdle(*slot.connection, options_.return_to_idle_timeout)) {
     broken = true;
-    // Whatever still runs for this session must not outlive it: closing the
-    // socket alone leaves a running query running until its timeout.
+    // Whatever still runs for this session must not outlive it.
     if (PQtransactionStatus(slot.connection->raw_handle()) == PQTRANS_ACTIVE) {
-      slot.connection->Cancel();
+      CancelUntilAnswered(*slot.connection, options_.return_to_idle_timeout);
     }
   }
   {

@@ -62,7 +62,8 @@ struct PoolOptions {
   absl::Duration max_lifetime = absl::Minutes(30);
   // A lease handed back inside a transaction (open or aborted) is rolled
   // back within this bound; past it, or with a command still running, the
-  // connection is cancelled and closed instead of returned.
+  // connection is closed instead of returned, a running command first
+  // cancelled (repeatedly, within the same bound) so it cannot outlive it.
   absl::Duration return_to_idle_timeout = absl::Seconds(1);
   // How often the maintenance thread expires and tops up idle connections.
   absl::Duration maintenance_interval = absl::Seconds(1);
@@ -180,8 +181,9 @@ class ConnectionPool {
 };
 
 // Exclusive use of one pooled connection; returns it on destruction, which
-// may take a bounded round trip (a ROLLBACK of a transaction the holder left
-// open): destroy leases on worker threads. A connection goes back to the
+// may take bounded round trips (a ROLLBACK of a transaction the holder left
+// open, cancels of a command it left running): destroy leases on worker
+// threads. A connection goes back to the
 // pool only when libpq reports it idle with nothing pending. Move-only. Not
 // thread-safe: one thread uses a lease at a time, but Cancel() may be called
 // from another thread.

@@ -39,6 +39,34 @@ bool SocketLooksIdle(const PgConnection& connection) {
   return ready == 0;
 }
 
+// How reading a command's answers up to a point in time ended.
+enum class Drained { kEnded, kTimedOut, kFailed };
+
+// Reads and discards the answers to the command in progress on `raw` until
+// it ends or `until` passes. A COPY is not drained (it waits on the client):
+// kFailed, as for a connection that is gone.
+Drained DrainAnswers(PGconn* raw, absl::Time until) {
+  while (true) {
+    if (PQconsumeInput(raw) != 1) return Drained::kFailed;
+    while (PQisBusy(raw) == 0) {
+      PGresult* result = PQgetResult(raw);
+      if (result == nullptr) return Drained::kEnded;
+      const ExecStatusType status = PQresultStatus(result);
+      PQclear(result);
+      if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT ||
+          status == PGRES_COPY_BOTH) {
+        return Drained::kFailed;
+      }
+    }
+    const int64_t wait_ms = absl::ToInt64Milliseconds(until - absl::Now());
+    if (wait_ms <= 0) return Drained::kTimedOut;
+    pollfd p{PQsocket(raw), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(wait_ms)) < 0 && errno != EINTR) {
+      return Drained::kFailed;
+    }
+  }
+}
+
 // Brings a connection handed back by a lease to "idle, nothing pending"
 // within `bound`, or reports that it cannot. A call that ended in the middle
 // of its transaction (a cancel or timeout landing on its ROLLBACK, a step
@@ -56,23 +84,8 @@ bool ReturnToIdle(PgConnection& connection, absl::Duration bound) {
       return false;  // a command still running, or a broken connection
   }
   if (PQsendQuery(raw, "ROLLBACK") != 1) return false;
-  const absl::Time until = absl::Now() + bound;
-  while (true) {
-    if (PQconsumeInput(raw) != 1) return false;
-    while (PQisBusy(raw) == 0) {
-      PGresult* result = PQgetResult(raw);
-      if (result == nullptr) {
-        return PQtransactionStatus(raw) == PQTRANS_IDLE;
-      }
-      PQclear(result);
-    }
-    const int64_t wait_ms = absl::ToInt64Milliseconds(until - absl::Now());
-    if (wait_ms <= 0) return false;
-    pollfd p{PQsocket(raw), POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(wait_ms)) < 0 && errno != EINTR) {
-      return false;
-    }
-  }
+  return DrainAnswers(raw, absl::Now() + bound) == Drained::kEnded &&
+         PQtransactionStatus(raw) == PQTRANS_IDLE;
 }
 
 // How often a command left running on a returned lease is cancelled again.
@@ -83,34 +96,15 @@ constexpr absl::Duration kCancelRepeat = absl::Milliseconds(50);
 // a cancel that reaches the backend before it has read the command is
 // ignored, and closing the socket does not stop the command either (a
 // backend notices a vanished client only when it next writes to it), so it
-// would run on to its timeout holding its locks and its backend.
+// would run on to its timeout holding its locks and its backend. (A COPY
+// waits on the client: closing the socket ends it.)
 void CancelUntilAnswered(PgConnection& connection, absl::Duration bound) {
   PGconn* raw = connection.raw_handle();
   const absl::Time until = absl::Now() + bound;
   while (PQtransactionStatus(raw) == PQTRANS_ACTIVE) {
     connection.Cancel();
     const absl::Time repeat_at = std::min(until, absl::Now() + kCancelRepeat);
-    while (true) {
-      if (PQconsumeInput(raw) != 1) return;  // the connection is gone
-      while (PQisBusy(raw) == 0) {
-        PGresult* result = PQgetResult(raw);
-        if (result == nullptr) return;  // the command has ended
-        const ExecStatusType status = PQresultStatus(result);
-        PQclear(result);
-        // A COPY waits on the client; closing the socket ends it.
-        if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT ||
-            status == PGRES_COPY_BOTH) {
-          return;
-        }
-      }
-      const int64_t wait_ms =
-          absl::ToInt64Milliseconds(repeat_at - absl::Now());
-      if (wait_ms <= 0) break;
-      pollfd p{PQsocket(raw), POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(wait_ms)) < 0 && errno != EINTR) {
-        return;
-      }
-    }
+    if (DrainAnswers(raw, repeat_at) != Drained::kTimedOut) return;
     if (absl::Now() >= until) return;
   }
 }

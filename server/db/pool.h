@@ -183,10 +183,9 @@ class ConnectionPool {
 // Exclusive use of one pooled connection; returns it on destruction, which
 // may take bounded round trips (a ROLLBACK of a transaction the holder left
 // open, cancels of a command it left running): destroy leases on worker
-// threads. A connection goes back to the
-// pool only when libpq reports it idle with nothing pending. Move-only. Not
-// thread-safe: one thread uses a lease at a time, but Cancel() may be called
-// from another thread.
+// threads. A connection goes back to the pool only when libpq reports it
+// idle with nothing pending. Move-only. Not thread-safe: one thread uses a
+// lease at a time, but Cancel() may be called from another thread.
 class ConnectionPool::Lease {
  public:
   Lease(Lease&& other) noexcept;

@@ -124,31 +124,10 @@ plain_port=$(free_port)
 CLEANUP+=("kill -KILL $!")
 eventually 10 grep -qs '"msg":"suppliers-server listening"' "$work/plain.log" ||
   fail "no startup line: $(cat "$work/plain.log")"
-# Make it open and prepare its connections (warm-up calls, whatever they
-# answer: the pool opens connections lazily), then have PgBouncer replace its
-# server sessions: from here on no session has the statements the server's
-# connections believe are prepared, so PostgreSQL refuses the first
-# statement on each of them, whatever the timing. (Waiting instead for the pool's background top-up
-# was a race: a connection opened after the RECONNECT prepares on the new
-# sessions, and a lone connection's calls may then all land on its session.)
-eventually 15 grep -qs '"msg":"database reachable, schema current"' "$work/plain.log" ||
-  fail "the plain server never reached the database: $(cat "$work/plain.log")"
-"$PY" - "$plain_port" <<'PYEOF' || fail "warm-up calls to the plain server"
-import sys, concurrent.futures, grpc
-import suppliers_client as sc
-from suppliers_client import vendor_pb2 as v
-with sc.connect(f"127.0.0.1:{sys.argv[1]}") as c:
-    def work(i):
-        try:
-            c.vendors.GetVendor(v.GetVendorRequest(vendor_id=1), timeout=10)
-        except grpc.RpcError:
-            pass
-    with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        list(pool.map(work, range(50)))
-PYEOF
-bouncer "RECONNECT suppliers" >/dev/null || fail "pgbouncer RECONNECT"
-sleep 0.5
-failed=$("$PY" - "$plain_port" <<'PYEOF' || fail "the control's reads did not run"
+# Sends N concurrent GetVendor calls to the plain server; prints how many
+# failed.
+plain_reads() {  # plain_reads N
+  "$PY" - "$plain_port" "$1" <<'PYEOF'
 import sys, concurrent.futures, grpc
 import suppliers_client as sc
 from suppliers_client import vendor_pb2 as v
@@ -160,10 +139,23 @@ with sc.connect(f"127.0.0.1:{sys.argv[1]}") as c:
         except grpc.RpcError:
             return 1
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        failed = sum(pool.map(work, range(200)))
-print(failed)
+        print(sum(pool.map(work, range(int(sys.argv[2])))))
 PYEOF
-)
+}
+# Make it open and prepare its connections (warm-up calls, whatever they
+# answer: the pool opens connections lazily), then have PgBouncer replace
+# its server sessions: from here on no session has the statements the
+# server's connections believe are prepared, so PostgreSQL refuses the first
+# statement on each of them, whatever the timing. (Waiting instead for the
+# pool's background top-up was a race: a connection opened after the
+# RECONNECT prepares on the new sessions, and a lone connection's calls may
+# then all land on its session.)
+eventually 15 grep -qs '"msg":"database reachable, schema current"' "$work/plain.log" ||
+  fail "the plain server never reached the database: $(cat "$work/plain.log")"
+plain_reads 50 >/dev/null || fail "warm-up calls to the plain server"
+bouncer "RECONNECT suppliers" >/dev/null || fail "pgbouncer RECONNECT"
+sleep 0.5
+failed=$(plain_reads 200) || fail "the control's reads did not run"
 refused=$(prepared_statement_errors)
 [ "$refused" -gt 0 ] ||
   fail "without --pgbouncer PostgreSQL refused no prepared statement: the test would not notice the mode missing"
